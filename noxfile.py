@@ -1,0 +1,93 @@
+"""dockyard's own sessions.
+
+    nox -s ci      lint, type check, unit tests, engine tests (the README's test command)
+    nox -s up      the main job on this repository's own environment (dev.up + checks)
+    nox -s lint / types / unit / engine    one part of ci
+
+Where an engine is needed and none answers, sessions provision one with the same
+script CI uses (.ci/engine.sh: Debian's docker.io, compose v2, a local base image).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["ci"]
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+DEV = nox.project.dependency_groups(PYPROJECT, "dev")
+
+
+def _engine_answers() -> bool:
+    docker = shutil.which("docker")
+    if docker is None:
+        return False
+    probe = subprocess.run([docker, "info"], capture_output=True, timeout=20, check=False)
+    return probe.returncode == 0
+
+
+def ensure_engine(session: nox.Session) -> None:
+    """Use the engine that answers, else provision one like CI does (root, Debian)."""
+    if _engine_answers() and os.environ.get("DOCKYARD_SKIP_PROVISION") != "1":
+        # still make sure compose v2 and the local base image are there
+        session.run("bash", ".ci/engine.sh", "start", external=True)
+        return
+    if os.geteuid() != 0 or not shutil.which("apt-get"):
+        session.warn(
+            "no Docker engine answers and this machine cannot provision one: "
+            "engine tests will skip (set DOCKYARD_REQUIRE_ENGINE=1 to fail instead)"
+        )
+        return
+    session.run("bash", ".ci/engine.sh", "start", external=True)
+
+
+def _install(session: nox.Session) -> None:
+    session.install("-e", ".", *DEV)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff over the code, tests, noxfile and tasks.py."""
+    session.install("ruff")
+    session.run("ruff", "check", "src", "tests", "noxfile.py", "tasks.py", "bench")
+
+
+@nox.session
+def types(session: nox.Session) -> None:
+    """mypy --strict over the package, tests, noxfile and tasks.py."""
+    _install(session)
+    session.run("mypy")
+
+
+@nox.session
+def unit(session: nox.Session) -> None:
+    """Unit tests: no engine needed."""
+    _install(session)
+    session.run("pytest", "-m", "not engine", *session.posargs)
+
+
+@nox.session
+def engine(session: nox.Session) -> None:
+    """Engine tests: real builds, containers and file ownership."""
+    _install(session)
+    ensure_engine(session)
+    session.run("pytest", "-m", "engine", *session.posargs)
+
+
+@nox.session
+def ci(session: nox.Session) -> None:
+    """Everything CI runs: lint, types, unit tests, engine tests."""
+    _install(session)
+    session.run("ruff", "check", "src", "tests", "noxfile.py", "tasks.py", "bench")
+    session.run("mypy")
+    session.run("pytest", "-m", "not engine", "-p", "no:cacheprovider")
+    ensure_engine(session)
+    session.run("pytest", "-m", "engine", "-p", "no:cacheprovider", *session.posargs)

@@ -1,0 +1,55 @@
+"""Git queries through the runner: which files are tracked, which are ignored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from dockyard.adapters.runner import Runner
+from dockyard.errors import CommandError
+
+__all__ = ["ignored", "is_repository", "tracked"]
+
+_TIMEOUT = 30.0
+
+
+def is_repository(runner: Runner, root: Path, env: Mapping[str, str]) -> bool:
+    """True when ``root`` lies inside a git work tree (and git is installed)."""
+    try:
+        done = runner.run(
+            ["git", "rev-parse", "--is-inside-work-tree"],
+            env=env,
+            cwd=root,
+            timeout=_TIMEOUT,
+            check=False,
+        )
+    except CommandError:
+        return False
+    return done.ok and done.stdout.strip() == "true"
+
+
+def tracked(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str, str]) -> set[Path]:
+    """The subset of ``paths`` (relative to ``root``) that git tracks."""
+    rels = [str(p) for p in paths]
+    if not rels:
+        return set()
+    done = runner.run(["git", "ls-files", "-z", "--", *rels], env=env, cwd=root, timeout=_TIMEOUT)
+    return {Path(p) for p in done.stdout.split("\0") if p}
+
+
+def ignored(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str, str]) -> set[Path]:
+    """The subset of ``paths`` (relative to ``root``) that .gitignore rules hide."""
+    rels = [str(p) for p in paths]
+    if not rels:
+        return set()
+    # exit 1 means "none ignored", which is an answer, not a failure
+    done = runner.run(
+        ["git", "check-ignore", "--no-index", "-z", "--", *rels],
+        env=env,
+        cwd=root,
+        timeout=_TIMEOUT,
+        check=False,
+    )
+    if done.returncode not in (0, 1):
+        raise CommandError(done.argv, done.returncode, done.stderr)
+    return {Path(p) for p in done.stdout.split("\0") if p}

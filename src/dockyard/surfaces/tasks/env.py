@@ -1,0 +1,104 @@
+"""``env.*`` tasks: select, show, check, create and explain env files.
+
+Values of secret-looking keys are masked everywhere; env.check never prints values.
+"""
+
+from __future__ import annotations
+
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.tasks import task
+
+from dockyard.domain.secrets import mask
+from dockyard.surfaces.cli import echo, fail_on_findings, guarded, print_findings
+from dockyard.surfaces.runtime import runtime_for, settings_for
+from dockyard.workflows import envs
+
+__all__ = ["check", "collection", "explain", "init", "show"]
+
+_ENV_HELP = "environment name: dev, test, ci, ... (default: DOCKYARD_ENV, else 'dev')"
+
+
+@task(help={"env": _ENV_HELP})
+@guarded
+def show(c: Context, env: str | None = None) -> None:
+    """Show an environment's variables, their values and where each comes from.
+
+    Order: process environment > env file > dockyard defaults (HOST_UID/HOST_GID).
+    Values of secret-looking keys are masked. Changes nothing.
+    """
+    settings = settings_for(c)
+    environment = settings.environment(env)
+    runtime = runtime_for(c)
+    resolved = envs.resolved_env(settings, environment, runtime.environ)
+    echo(f"# {settings.relative(environment.env_file)} (environment {environment.name})")
+    width = max((len(k) for k in resolved), default=3)
+    for key, item in resolved.items():
+        echo(f"{key.ljust(width)}  {mask(key, item.value)}  [{item.origin}]")
+
+
+@task(help={"env": _ENV_HELP})
+@guarded
+def check(c: Context, env: str | None = None) -> None:
+    """Check env files: keys against the example, syntax, git status, modes, secrets.
+
+    Exits 1 when there are findings. Changes nothing; never prints a value.
+    """
+    settings = settings_for(c)
+    environment = settings.environment(env)
+    runtime = runtime_for(c)
+    findings = envs.check_env(settings, environment, runtime.environ, runtime.runner)
+    fail_on_findings(print_findings(findings))
+    echo(f"{settings.relative(environment.env_file)}: ok")
+
+
+@task(help={"env": _ENV_HELP})
+@guarded
+def init(c: Context, env: str | None = None) -> None:
+    """Create env/.env.<env> from env/.env.example with mode 0600.
+
+    Never overwrites: an existing file is left exactly as it is.
+    """
+    settings = settings_for(c)
+    environment = settings.environment(env)
+    result = envs.init_env(settings, environment)
+    if result.created:
+        echo(
+            f"created {result.path} from {settings.relative(settings.env_example)} "
+            f"({result.keys} keys, mode 0600)"
+        )
+    else:
+        echo(f"{result.path} exists: left unchanged")
+
+
+@task(positional=["var"], help={"var": "variable name", "env": _ENV_HELP})
+@guarded
+def explain(c: Context, var: str, env: str | None = None) -> None:
+    """Explain where VAR's value comes from and which other sources it shadows.
+
+    Changes nothing; secret values are masked.
+    """
+    settings = settings_for(c)
+    environment = settings.environment(env)
+    runtime = runtime_for(c)
+    info = envs.explain_var(settings, environment, runtime.environ, var)
+    if info.resolved is None:
+        echo(
+            f"{var} is not set by the process environment, "
+            f"{settings.relative(environment.env_file)} or dockyard's defaults"
+        )
+    else:
+        item = info.resolved
+        echo(f"{var}={mask(var, item.value)}", f"  from: {item.origin} ({item.source})")
+        for layer in item.shadowed:
+            echo(f"  shadows: {layer.origin} ({layer.source}) = {mask(var, layer.value)}")
+    example = settings.relative(settings.env_example)
+    if info.in_example:
+        echo(f"  documented in {example}:{info.example_line}")
+    else:
+        echo(f"  not documented in {example}")
+
+
+def collection() -> Collection:
+    """The ``env`` collection."""
+    return Collection("env", show, check, init, explain)

@@ -1,0 +1,1 @@
+"""Workflows: compose the domain functions and adapters into what a task does."""

@@ -1,0 +1,63 @@
+"""The harness itself: a UID-aware image really makes host files owned by that uid."""
+
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+from pathlib import Path
+
+import docker
+import pytest
+
+pytestmark = pytest.mark.engine
+
+DOCKERFILE = """\
+ARG BASE_IMAGE
+FROM ${BASE_IMAGE}
+ARG HOST_UID
+ARG HOST_GID
+RUN groupadd -g ${HOST_GID} app && useradd -m -u ${HOST_UID} -g ${HOST_GID} app
+USER app
+"""
+
+
+def _context(dockerfile: str) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = dockerfile.encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer
+
+
+def test_file_created_in_bind_mount_is_owned_by_build_uid(
+    docker_client: docker.DockerClient, base_image: str, tmp_path: Path
+) -> None:
+    uid = gid = 4242
+    image, _ = docker_client.images.build(
+        fileobj=_context(DOCKERFILE),
+        custom_context=True,
+        buildargs={"BASE_IMAGE": base_image, "HOST_UID": str(uid), "HOST_GID": str(gid)},
+        tag="dockyard-test/harness:4242",
+        network_mode="none",
+        rm=True,
+    )
+    work = tmp_path / "work"
+    work.mkdir()
+    os.chown(work, uid, gid)
+    try:
+        output = docker_client.containers.run(
+            image,
+            ["sh", "-c", "id -u && touch /work/made-in-container"],
+            volumes={str(work): {"bind": "/work", "mode": "rw"}},
+            network_mode="none",
+            remove=True,
+        )
+        assert output.decode().strip() == str(uid)
+        made = (work / "made-in-container").stat()
+        assert (made.st_uid, made.st_gid) == (uid, gid)
+    finally:
+        docker_client.images.remove(image.short_id, force=True)
