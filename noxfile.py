@@ -91,3 +91,11 @@ def ci(session: nox.Session) -> None:
     session.run("pytest", "-m", "not engine", "-p", "no:cacheprovider")
     ensure_engine(session)
     session.run("pytest", "-m", "engine", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks as ratios against a same-run baseline: `nox -s bench -- [ID ...]`."""
+    _install(session)
+    ensure_engine(session)
+    session.run("python", "-m", "bench", *session.posargs)

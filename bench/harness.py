@@ -71,7 +71,7 @@ class Result:
     what: str
     value: float
     target: float
-    unit: str = "×"
+    unit: str = "x"
     detail: str = ""
     higher_is_better: bool = False
 
