@@ -290,7 +290,12 @@ def _validate(layer: Layer) -> None:  # noqa: PLR0912 - one branch per rule read
             if not isinstance(value, Mapping):
                 raise ConfigError(f"{key!r} must be a table", source=layer.source, key=key)
             for name, table in value.items():
-                validate_env_name(str(name))
+                try:
+                    validate_env_name(str(name))
+                except UsageError as exc:
+                    raise ConfigError(
+                        f"'environments': {exc}", source=layer.source, key=key
+                    ) from None
                 if not isinstance(table, Mapping):
                     raise ConfigError(
                         f"'environments.{name}' must be a table", source=layer.source, key=key
@@ -325,7 +330,9 @@ def _validate(layer: Layer) -> None:  # noqa: PLR0912 - one branch per rule read
         try:
             validate_env_name(layer.values["default_env"])
         except UsageError as exc:
-            raise ConfigError(str(exc), source=layer.source, key="default_env") from None
+            raise ConfigError(
+                f"'default_env': {exc}", source=layer.source, key="default_env"
+            ) from None
 
 
 def _check_type(source: str, key: str, kind: str, value: Any) -> None:
@@ -352,8 +359,8 @@ def _build(
 ) -> Settings:
     root = root.resolve()
     project = top.get("project_name") or default_project_name(root)
-    compose_dir = _path(root, top["compose_dir"], "compose_dir")
-    env_dir = _path(root, top["env_dir"], "env_dir")
+    compose_dir = _path(root, top["compose_dir"], "compose_dir", origins)
+    env_dir = _path(root, top["env_dir"], "env_dir", origins)
     environments: dict[str, Environment] = {}
     for name, table in envs.items():
         if not table.get("enabled", True):
@@ -362,12 +369,13 @@ def _build(
         environments[name] = Environment(
             name=name,
             compose_files=tuple(
-                _path(root, f, f"environments.{name}.compose_files") for f in files
+                _path(root, f, f"environments.{name}.compose_files", origins) for f in files
             ),
             env_file=_path(
                 root,
                 table.get("env_file") or f"{top['env_dir']}/.env.{name}",
                 f"environments.{name}.env_file",
+                origins,
             ),
             service=table.get("service") or top["service"],
             project_name=f"{project}-{name}",
@@ -380,9 +388,9 @@ def _build(
         service=top["service"],
         compose_dir=compose_dir,
         env_dir=env_dir,
-        env_example=_path(root, top["env_example"], "env_example"),
-        dockerfile=_path(root, top["dockerfile"], "dockerfile"),
-        dockerignore=_path(root, top["dockerignore"], "dockerignore"),
+        env_example=_path(root, top["env_example"], "env_example", origins),
+        dockerfile=_path(root, top["dockerfile"], "dockerfile", origins),
+        dockerignore=_path(root, top["dockerignore"], "dockerignore", origins),
         package_manager=cast(PackageManager, top["package_manager"]),
         venv_path=top["venv_path"],
         default_uid=top["default_uid"],
@@ -401,11 +409,12 @@ def default_project_name(root: Path) -> str:
     return f"{slug}-{digest}"
 
 
-def _path(root: Path, value: str, key: str) -> Path:
+def _path(root: Path, value: str, key: str, origins: Mapping[str, str]) -> Path:
     if PurePosixPath(value).is_absolute() or ".." in PurePosixPath(value).parts:
+        source = origins.get(key) or origins.get(key.rsplit(".", 1)[0], "configuration")
         raise ConfigError(
             f"{key!r} must be a path inside the repository, got {value!r}",
-            source="configuration",
+            source=source,
             key=key,
         )
     return root / value

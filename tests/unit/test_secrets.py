@@ -1,0 +1,56 @@
+"""Secret-looking keys and values, and masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from dockyard.domain.secrets import (
+    MASK,
+    is_placeholder,
+    is_secret_key,
+    looks_like_secret_value,
+    mask,
+)
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "PASSWORD",
+        "DB_PASSWORD",
+        "POSTGRES_PASSWORD",
+        "API_KEY",
+        "SECRET_KEY",
+        "GITHUB_TOKEN",
+        "AWS_SECRET_ACCESS_KEY",
+        "JWT_SIGNING_KEY",
+        "SENTRY_DSN",
+        "dbPassword",
+        "APIKEY",
+    ],
+)
+def test_secret_keys(key: str) -> None:
+    assert is_secret_key(key)
+
+
+@pytest.mark.parametrize("key", ["APP_PORT", "DEBUG", "KEYBOARD_LAYOUT", "POSTGRES_USER", "HOST"])
+def test_plain_keys(key: str) -> None:
+    assert not is_secret_key(key)
+
+
+def test_mask_hides_secret_keys_and_url_passwords() -> None:
+    assert mask("DB_PASSWORD", "hunter2") == MASK
+    assert mask("DB_PASSWORD", "") == ""
+    assert mask("DATABASE_URL", "postgres://u:hunter2@db/x") == f"postgres://u:{MASK}@db/x"
+    assert mask("APP_PORT", "8000") == "8000"
+    assert mask("SOMETHING", "ghp_abcdefghijklmnopqrstuvwxyz0123456789") == MASK
+
+
+def test_secret_values_and_placeholders() -> None:
+    assert looks_like_secret_value("AKIAIOSFODNN7EXAMPLE")
+    assert looks_like_secret_value("q8Zr3LmP0vXy7TnB2sKd9WfH4jGc6")
+    assert not looks_like_secret_value("localhost")
+    assert not looks_like_secret_value("a sentence with several words in it, long enough")
+    for value in ("", "changeme", "<your token>", "${FROM_ENV}", "xxxx"):
+        assert is_placeholder(value)
+    assert not is_placeholder("hunter2")
