@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable, Iterable
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from invoke.exceptions import Exit
 
-from dockyard.domain.findings import Finding
 from dockyard.errors import DockyardError
+
+if TYPE_CHECKING:
+    from dockyard.domain.findings import Finding
 
 __all__ = [
     "EXIT_FINDINGS",

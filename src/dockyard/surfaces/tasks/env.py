@@ -1,6 +1,7 @@
 """``env.*`` tasks: select, show, check, create and explain env files.
 
 Values of secret-looking keys are masked everywhere; env.check never prints values.
+Task bodies import the layers below lazily: listing tasks must stay as fast as Invoke.
 """
 
 from __future__ import annotations
@@ -9,10 +10,7 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
-from dockyard.domain.secrets import mask
 from dockyard.surfaces.cli import echo, fail_on_findings, guarded, print_findings
-from dockyard.surfaces.runtime import runtime_for, settings_for
-from dockyard.workflows import envs
 
 __all__ = ["check", "collection", "explain", "init", "show"]
 
@@ -27,6 +25,10 @@ def show(c: Context, env: str | None = None) -> None:
     Order: process environment > env file > dockyard defaults (HOST_UID/HOST_GID).
     Values of secret-looking keys are masked. Changes nothing.
     """
+    from dockyard.domain.secrets import mask
+    from dockyard.surfaces.runtime import runtime_for, settings_for
+    from dockyard.workflows import envs
+
     settings = settings_for(c)
     environment = settings.environment(env)
     runtime = runtime_for(c)
@@ -44,6 +46,9 @@ def check(c: Context, env: str | None = None) -> None:
 
     Exits 1 when there are findings. Changes nothing; never prints a value.
     """
+    from dockyard.surfaces.runtime import runtime_for, settings_for
+    from dockyard.workflows import envs
+
     settings = settings_for(c)
     environment = settings.environment(env)
     runtime = runtime_for(c)
@@ -59,6 +64,9 @@ def init(c: Context, env: str | None = None) -> None:
 
     Never overwrites: an existing file is left exactly as it is.
     """
+    from dockyard.surfaces.runtime import settings_for
+    from dockyard.workflows import envs
+
     settings = settings_for(c)
     environment = settings.environment(env)
     result = envs.init_env(settings, environment)
@@ -78,6 +86,10 @@ def explain(c: Context, var: str, env: str | None = None) -> None:
 
     Changes nothing; secret values are masked.
     """
+    from dockyard.domain.secrets import mask
+    from dockyard.surfaces.runtime import runtime_for, settings_for
+    from dockyard.workflows import envs
+
     settings = settings_for(c)
     environment = settings.environment(env)
     runtime = runtime_for(c)
