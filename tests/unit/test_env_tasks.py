@@ -191,3 +191,18 @@ def test_canary_secret_appears_in_no_output_of_any_env_task(project: Path) -> No
     for done in runs:
         assert CANARY not in done.stdout + done.stderr
     assert any("DB_PASSWORD" in done.stdout for done in runs)
+
+
+def test_command_line_mistakes_exit_2(project: Path) -> None:
+    unknown_task = dockyard(project, "env.nope")
+    assert unknown_task.returncode == 2
+    assert unknown_task.stderr.startswith("dockyard: error: No idea what 'env.nope' is!")
+    unknown_flag = dockyard(project, "env.show", "--colour")
+    assert unknown_flag.returncode == 2
+    assert "Traceback" not in unknown_flag.stderr
+
+
+def test_version(project: Path) -> None:
+    done = dockyard(project, "--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("dockyard ")
