@@ -34,9 +34,11 @@ def show(c: Context, env: str | None = None) -> None:
     runtime = runtime_for(c)
     resolved = envs.resolved_env(settings, environment, runtime.environ)
     echo(f"# {settings.relative(environment.env_file)} (environment {environment.name})")
-    width = max((len(k) for k in resolved), default=3)
-    for key, item in resolved.items():
-        echo(f"{key.ljust(width)}  {mask(key, item.value)}  [{item.origin}]")
+    rows = [(key, mask(key, item.value), item.origin) for key, item in resolved.items()]
+    key_width = max((len(row[0]) for row in rows), default=0)
+    value_width = max((len(row[1]) for row in rows), default=0)
+    for key, value, origin in rows:
+        echo(f"{key.ljust(key_width)}  {value.ljust(value_width)}  [{origin}]")
 
 
 @task(help={"env": _ENV_HELP})
