@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,6 +70,7 @@ class FakeRunner:
         check: bool = True,
         capture: bool = True,
         stdin: str | None = None,
+        on_output: Callable[[str], None] | None = None,
     ) -> Completed:
         argv = tuple(argv)
         self.calls.append(Call(argv, dict(env), cwd, timeout, capture, stdin))
@@ -83,6 +84,9 @@ class FakeRunner:
             if self.strict:
                 raise AssertionError(f"FakeRunner: unexpected command {argv!r}")
             done = Completed(argv, 0)
+        if on_output is not None:
+            for line in (done.stdout + done.stderr).splitlines():
+                on_output(line)
         if check and not done.ok:
             raise CommandError(argv, done.returncode, tail(done.stderr))
         return done

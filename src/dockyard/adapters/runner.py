@@ -18,7 +18,7 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -61,14 +61,64 @@ class Runner(Protocol):
         check: bool = True,
         capture: bool = True,
         stdin: str | None = None,
+        on_output: Callable[[str], None] | None = None,
     ) -> Completed:
-        """Run ``argv``; with ``capture=False`` the child shares this terminal."""
+        """Run ``argv``.
+
+        ``capture=False``: the child shares this terminal (interactive commands).
+        ``on_output``: stdout and stderr, merged, are handed over line by line as they
+        come (the caller shows them) and kept, so a failure still carries its tail.
+        """
         ...
 
 
 def tail(text: str, lines: int = _TAIL_LINES) -> str:
     """The last ``lines`` lines of ``text``: what an error message should carry."""
     return "\n".join(text.splitlines()[-lines:])
+
+
+def _stream_impl(
+    program: str,
+    *,
+    argv: tuple[str, ...],
+    env: Mapping[str, str],
+    cwd: Path | None,
+    timeout: float | None,
+    check: bool,
+    on_output: Callable[[str], None],
+) -> Completed:
+    import time
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    lines: list[str] = []
+    with subprocess.Popen(
+        [program, *argv[1:]],
+        env=dict(env),
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+    ) as proc:
+        if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
+            raise RuntimeError("no stdout pipe")
+        try:
+            for line in proc.stdout:
+                lines.append(line)
+                del lines[:-200]
+                on_output(line.rstrip("\n"))
+                if deadline is not None and time.monotonic() > deadline:
+                    proc.kill()
+                    raise CommandTimeoutError(argv, timeout or 0.0, tail("".join(lines)))
+            returncode = proc.wait()
+        except BaseException:
+            proc.kill()
+            raise
+    output = "".join(lines)
+    if check and returncode != 0:
+        raise CommandError(argv, returncode, tail(output))
+    return Completed(argv, returncode, output, "")
 
 
 class SubprocessRunner:
@@ -84,6 +134,7 @@ class SubprocessRunner:
         check: bool = True,
         capture: bool = True,
         stdin: str | None = None,
+        on_output: Callable[[str], None] | None = None,
     ) -> Completed:
         if isinstance(argv, str) or not argv:
             raise TypeError("argv must be a non-empty sequence of strings, not a string")
@@ -92,6 +143,16 @@ class SubprocessRunner:
         if program is None:
             raise CommandNotFoundError(argv[0])
         log.debug("run: %s (cwd=%s)", shlex.join(argv), cwd or ".")
+        if on_output is not None:
+            return _stream_impl(
+                program,
+                argv=argv,
+                env=env,
+                cwd=cwd,
+                timeout=timeout,
+                check=check,
+                on_output=on_output,
+            )
         try:
             proc = subprocess.run(
                 [program, *argv[1:]],

@@ -1,0 +1,78 @@
+"""Templates dockyard ships: the UID-aware Dockerfile and its .dockerignore.
+
+``layout.init`` writes them into a repository; :func:`dockerfile_template` fills in the
+dependency installation of the project's package manager.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+from typing import Literal
+
+__all__ = ["dockerfile_template", "dockerignore_template"]
+
+Manager = Literal["uv", "poetry", "pip"]
+
+# A cache owned by the app user (no root-owned cache left behind), and docker/wheels/
+# as an optional wheelhouse for machines without a package index.
+_PREAMBLE = (
+    "RUN --mount=type=cache,target=/home/${APP_USER}/.cache,uid=${HOST_UID},gid=${HOST_GID} \\\n"
+    "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
+    "    if [ -d /tmp/ctx-docker/wheels ]; then \\\n"
+    "        set -- @OFFLINE@ --find-links /tmp/ctx-docker/wheels; fi; \\\n"
+)
+_PIP_REQUIREMENTS = (
+    '    python -c \'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); '
+    'print("\\n".join(d.get("project", {}).get("dependencies", [])@DEV@))\' '
+    "> /tmp/requirements.txt && \\\n"
+)
+_PIP_DEV = ' + [r for r in d.get("dependency-groups", {}).get("dev", []) if isinstance(r, str)]'
+
+
+def _install(manager: Manager, *, dev: bool) -> str:
+    if manager == "uv":
+        flags = "" if dev else " --no-dev"
+        return (
+            "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml uv.lock ./\n"
+            + _PREAMBLE.replace("@OFFLINE@", "--offline")
+            + f'    uv sync --frozen --no-install-project{flags} "$@"'
+        )
+    if manager == "poetry":
+        group = " --with dev" if dev else ""
+        return (
+            "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml poetry.lock ./\n"
+            + _PREAMBLE.replace("@OFFLINE@", "--no-index")
+            + "    python -m venv /opt/venv /home/${APP_USER}/poetry && \\\n"
+            '    /home/${APP_USER}/poetry/bin/pip install "$@" poetry poetry-plugin-export && \\\n'
+            "    /home/${APP_USER}/poetry/bin/poetry export --without-hashes"
+            f"{group} -o /tmp/requirements.txt && \\\n"
+            '    pip install "$@" -r /tmp/requirements.txt'
+        )
+    return (
+        "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml ./\n"
+        + _PREAMBLE.replace("@OFFLINE@", "--no-index")
+        + "    python -m venv /opt/venv && \\\n"
+        + _PIP_REQUIREMENTS.replace("@DEV@", _PIP_DEV if dev else "")
+        + '    pip install "$@" -r /tmp/requirements.txt'
+    )
+
+
+def dockerfile_template(package_manager: Manager) -> str:
+    """The UID-aware multi-stage Dockerfile for ``package_manager`` (uv, poetry, pip).
+
+    >>> "ARG BASE_IMAGE" in dockerfile_template("uv")
+    True
+    """
+    if package_manager not in ("uv", "poetry", "pip"):
+        raise ValueError(f"unknown package manager {package_manager!r}")
+    text = files("dockyard.templates").joinpath("Dockerfile").read_text(encoding="utf-8")
+    return (
+        text.replace("@@PM@@", package_manager)
+        .replace("@@INSTALL_DEV@@", _install(package_manager, dev=True))
+        .replace("@@INSTALL_PROD@@", _install(package_manager, dev=False))
+    )
+
+
+def dockerignore_template() -> str:
+    """The .dockerignore that keeps .git, venvs, env files and caches out of builds."""
+    return files("dockyard.templates").joinpath("dockerignore").read_text(encoding="utf-8")
