@@ -1,0 +1,139 @@
+"""The compose CLI: v2 (``docker compose``) or, where it is all there is, v1.
+
+Every call names the project (``-p``, unique to the repository and environment), each
+compose file (``-f``) and the env file (``--env-file``). It never passes
+``--project-directory``: compose resolves the relative paths inside a compose file
+(``context: ..``, ``env_file: ../env/.env.dev``) from the folder of the first compose
+file, and moving that folder silently re-roots every one of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dockyard.adapters.runner import Completed, Runner
+from dockyard.errors import CommandError, CommandNotFoundError, ConfigError, EngineError
+
+__all__ = ["Compose", "ComposeProject", "detect_compose"]
+
+_QUERY_TIMEOUT = 60.0
+
+
+def detect_compose(runner: Runner, env: Mapping[str, str]) -> tuple[str, ...]:
+    """The compose command: ``("docker", "compose")`` for v2, else ``("docker-compose",)``."""
+    for candidate in (("docker", "compose"), ("docker-compose",)):
+        try:
+            done = runner.run([*candidate, "version"], env=env, timeout=_QUERY_TIMEOUT, check=False)
+        except CommandNotFoundError:
+            continue
+        if done.ok:
+            return candidate
+    raise EngineError(
+        "Docker Compose not found: install the compose v2 plugin (`docker compose`) "
+        "or the `docker-compose` binary"
+    )
+
+
+@dataclass(frozen=True)
+class ComposeProject:
+    """One environment as compose sees it."""
+
+    name: str
+    files: tuple[Path, ...]
+    env_file: Path
+
+    def check_files(self, display: Callable[[Path], Path]) -> None:
+        """Fail with one line naming the first compose or env file that is missing."""
+        for path in self.files:
+            if not path.is_file():
+                raise ConfigError("compose file not found", source=str(display(path)))
+        if not self.env_file.is_file():
+            raise ConfigError(
+                "env file not found; create it with `dockyard env.init`",
+                source=str(display(self.env_file)),
+            )
+
+
+@dataclass(frozen=True)
+class Compose:
+    """Build and run compose argv for one project through a :class:`Runner`."""
+
+    runner: Runner
+    command: tuple[str, ...]
+    project: ComposeProject
+    env: Mapping[str, str]
+    cwd: Path
+
+    def argv(self, *args: str) -> tuple[str, ...]:
+        """The full argv of ``compose <args>`` for this project."""
+        files = [item for path in self.project.files for item in ("-f", str(path))]
+        return (
+            *self.command,
+            "-p",
+            self.project.name,
+            *files,
+            "--env-file",
+            str(self.project.env_file),
+            *args,
+        )
+
+    def run(
+        self,
+        *args: str,
+        timeout: float | None = 3600.0,
+        check: bool = True,
+        capture: bool = True,
+        on_output: Callable[[str], None] | None = None,
+    ) -> Completed:
+        """Run ``compose <args>``."""
+        return self.runner.run(
+            self.argv(*args),
+            env=self.env,
+            cwd=self.cwd,
+            timeout=timeout,
+            check=check,
+            capture=capture,
+            on_output=on_output,
+        )
+
+    def config(self) -> dict[str, Any]:
+        """The resolved configuration (``config --format json``), as compose computes it."""
+        if self.command == ("docker-compose",):
+            done = self.run("config", timeout=_QUERY_TIMEOUT)
+            from ruamel.yaml import YAML
+
+            data: Any = YAML(typ="safe").load(done.stdout)
+        else:
+            done = self.run("config", "--format", "json", timeout=_QUERY_TIMEOUT)
+            try:
+                data = json.loads(done.stdout)
+            except json.JSONDecodeError as exc:
+                raise CommandError(
+                    done.argv, 0, message=f"compose config printed invalid JSON: {exc}"
+                ) from None
+        return data if isinstance(data, dict) else {}
+
+    def image_name(self, service: str, config: Mapping[str, Any] | None = None) -> str:
+        """The image compose builds or runs for ``service``."""
+        services = (config if config is not None else self.config()).get("services", {})
+        spec = services.get(service)
+        if spec is None:
+            known = ", ".join(sorted(services)) or "none"
+            raise ConfigError(
+                f"service {service!r} not found (services: {known})",
+                source=str(self.project.files[0].name),
+            )
+        image = spec.get("image")
+        if image:
+            return str(image)
+        sep = "_" if self.command == ("docker-compose",) else "-"
+        return f"{self.project.name}{sep}{service}"
+
+    @staticmethod
+    def build_args(args: Mapping[str, str]) -> Sequence[str]:
+        """``--build-arg K=V`` pairs for ``compose build``."""
+        return [item for key, value in args.items() for item in ("--build-arg", f"{key}={value}")]
