@@ -9,7 +9,9 @@ import sys
 from bench.harness import Result
 
 #: benchmark id -> module in bench/ defining ``run(repeat: int) -> list[Result]``
-BENCHMARKS: dict[str, str] = {}
+BENCHMARKS: dict[str, str] = {
+    "P3": "bench.p3_live",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -150,7 +151,6 @@ def engine_probe(ctx: CheckContext) -> LiveData:
 
     client = connect(ctx.environ, timeout=30)
     try:
-        info = engine_info(client)
         container = service_container(client, ctx.env.project_name, ctx.env.service)
         mounts = _bind_mounts(container.attrs)
         project_mount = _project_mount(mounts, ctx.settings.root)
@@ -166,7 +166,11 @@ def engine_probe(ctx: CheckContext) -> LiveData:
             if project_mount
             else None,
         }
-        data = exec_json(container, ["python3", "-c", PROBE_SCRIPT, json.dumps(args)])
+        # the engine's kind is asked for while the probe runs: two round trips saved
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            kind = pool.submit(engine_info, client)
+            data = exec_json(container, ["python3", "-c", PROBE_SCRIPT, json.dumps(args)])
+            info = kind.result()
         host: dict[str, Any] = {
             "uid": uid,
             "gid": gid,
@@ -190,8 +194,11 @@ def engine_probe(ctx: CheckContext) -> LiveData:
 def host_packages(
     root: Path, environ: Mapping[str, str]
 ) -> tuple[str | None, dict[str, str] | None]:
-    """The host venv (``VIRTUAL_ENV``, else ``root/.venv``) and its packages, in-process."""
-    from importlib import metadata
+    """The host venv (``VIRTUAL_ENV``, else ``root/.venv``) and its packages, in-process.
+
+    Packages are read from ``*.dist-info`` folder names, as the container probe does.
+    """
+    from dockyard.domain.checks.live import dist_info_packages
 
     candidates = [environ.get("VIRTUAL_ENV", ""), str(root / ".venv")]
     for candidate in candidates:
@@ -199,12 +206,7 @@ def host_packages(
             continue
         sites = [str(p) for p in Path(candidate).glob("lib/python*/site-packages")]
         sites += [str(p) for p in Path(candidate).glob("Lib/site-packages")]
-        packages: dict[str, str] = {}
-        for dist in metadata.distributions(path=sites):
-            name = dist.metadata["Name"]
-            if name:
-                packages[name.lower().replace("_", "-")] = dist.version
-        return candidate, packages
+        return candidate, dist_info_packages(sites)
     return None, None
 
 

@@ -23,7 +23,7 @@ host compares them with hashes of its own candidates.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -31,7 +31,7 @@ from dockyard.domain.checks.context import CheckContext
 from dockyard.domain.checks.registry import CheckSet, Hit, SkipCheck
 from dockyard.domain.findings import Level
 
-__all__ = ["CHECKS", "PROBE_SCRIPT", "env_hash", "inside"]
+__all__ = ["CHECKS", "PROBE_SCRIPT", "dist_info_packages", "env_hash", "inside"]
 
 CHECKS = CheckSet()
 
@@ -54,14 +54,16 @@ venv = os.environ.get("VIRTUAL_ENV") or (sys.prefix if sys.prefix != sys.base_pr
 out["venv"] = venv
 out["python"] = sys.executable
 pk = {}
-try:
-    from importlib import metadata
-    for d in metadata.distributions():
-        n = d.metadata["Name"]
-        if n:
-            pk[n.lower().replace("_", "-")] = d.version
-except Exception as e:
-    out["packages_error"] = str(e)
+for d in sys.path:
+    try:
+        names = os.listdir(d or ".")
+    except OSError:
+        continue
+    for n in names:
+        if n.endswith(".dist-info"):
+            name, _, version = n[:-10].partition("-")
+            if version:
+                pk.setdefault(name.lower().replace("_", "-").replace(".", "-"), version)
 out["packages"] = pk
 salt = args["salt"].encode()
 out["env"] = {
@@ -79,6 +81,26 @@ if args.get("probe"):
 out["probe"] = probe
 print(json.dumps(out))
 """
+
+
+def dist_info_packages(folders: Iterable[str]) -> dict[str, str]:
+    """Installed packages by ``*.dist-info`` folder name (``name-version``), as the probe
+    reads them: no metadata file is opened, so both sides normalise names alike."""
+    from pathlib import Path
+
+    found: dict[str, str] = {}
+    for folder in folders:
+        try:
+            names = [entry.name for entry in Path(folder or ".").iterdir()]
+        except OSError:
+            continue
+        for name in names:
+            if name.endswith(".dist-info"):
+                dist, _, version = name[: -len(".dist-info")].partition("-")
+                if version:
+                    key = dist.lower().replace("_", "-").replace(".", "-")
+                    found.setdefault(key, version)
+    return found
 
 
 def env_hash(salt: str, value: str) -> str:
