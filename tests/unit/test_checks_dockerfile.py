@@ -93,3 +93,21 @@ def test_df003_dockerfile_healthcheck_counts_for_built_service(tmp_path: Path) -
     compose = (root / "compose/docker-compose.dev.yml").read_text().split("    healthcheck:")[0]
     write_files(root, {"compose/docker-compose.dev.yml": compose})
     assert run_one("DF003", context(root)).status is Status.PASS
+
+
+def test_df003_override_file_without_healthcheck_keeps_the_base_one(tmp_path: Path) -> None:
+    from dockyard.domain.config import load_settings
+
+    root = make_project(tmp_path)
+    write_files(
+        root,
+        {
+            "compose/override.yml": "services:\n  app:\n    environment:\n      X: '1'\n",
+            "pyproject.toml": '[project]\nname = "demo"\nversion = "0"\n\n'
+            "[tool.dockyard.environments.dev]\n"
+            'compose_files = ["compose/docker-compose.dev.yml", "compose/override.yml"]\n',
+        },
+    )
+    ctx = context(root)
+    assert len(load_settings(root, environ={}).environment("dev").compose_files) == 2
+    assert run_one("DF003", ctx).status is Status.PASS

@@ -102,30 +102,38 @@ def user_from_host_ids(ctx: CheckContext) -> Iterator[Hit]:
     hint="add `healthcheck:` to the service (or HEALTHCHECK to its Dockerfile stage)",
 )
 def healthchecks_defined(ctx: CheckContext) -> Iterator[Hit]:
-    """Each compose service has a healthcheck, or its built stage has HEALTHCHECK."""
+    """Each compose service has a healthcheck, or its built stage has HEALTHCHECK.
+
+    With several compose files a service counts as checked when any file gives it one
+    (later files override earlier ones, as compose merges them).
+    """
+    verdicts: dict[str, Hit | None] = {}
     for compose, name, body in ctx.services():
         if not hasattr(body, "get"):
             continue
         check = body.get("healthcheck")
         if check is not None and hasattr(check, "get"):
             if check.get("disable") is True or _is_none_test(check.get("test")):
-                yield Hit(
+                verdicts[name] = Hit(
                     f"service {name!r} disables its healthcheck",
                     compose.path,
                     line_of(body, "healthcheck"),
                 )
+            else:
+                verdicts[name] = None
             continue
-        if (
-            name == ctx.env.service
-            and body.get("build") is not None
-            and _stage_has_healthcheck(ctx)
-        ):
+        if name in verdicts:
+            continue  # an override without a healthcheck keeps the earlier one
+        built = name == ctx.env.service and body.get("build") is not None
+        if built and _stage_has_healthcheck(ctx):
+            verdicts[name] = None
             continue
-        yield Hit(
+        verdicts[name] = Hit(
             f"service {name!r} defines no healthcheck",
             compose.path,
             line_of(compose.data.get("services"), name),
         )
+    yield from (hit for hit in verdicts.values() if hit is not None)
 
 
 def _is_none_test(test: object) -> bool:

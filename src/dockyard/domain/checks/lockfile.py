@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 from dockyard.domain.checks.context import CheckContext
 from dockyard.domain.checks.registry import CheckSet, Hit, SkipCheck
@@ -29,9 +30,15 @@ def lock_present(ctx: CheckContext) -> Iterator[Hit]:
         raise SkipCheck("no pyproject.toml: nothing to lock")
     manager = ctx.settings.detected_package_manager()
     if manager == "pip":
-        yield Hit("no uv.lock or poetry.lock: image builds resolve versions anew each time")
+        yield Hit(
+            "no uv.lock or poetry.lock: image builds resolve versions anew each time",
+            Path("pyproject.toml"),
+        )
     elif not (ctx.settings.root / _LOCKS[manager]).is_file():
-        yield Hit(f"package_manager is {manager} but {_LOCKS[manager]} does not exist")
+        yield Hit(
+            f"package_manager is {manager} but {_LOCKS[manager]} does not exist",
+            Path("pyproject.toml"),
+        )
 
 
 @CHECKS.check(
