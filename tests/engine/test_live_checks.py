@@ -168,3 +168,60 @@ def test_service_not_running_is_error(docker_client: docker.DockerClient, tmp_pa
     (result,) = report.results
     assert result.status is Status.ERROR and "is not running" in result.reason
     assert report.exit_code == 2
+
+
+def test_dockyard_check_live_end_to_end(
+    docker_client: docker.DockerClient, images: dict[str, str], tmp_path: Path
+) -> None:
+    """`dockyard check --live` through the program: JSON report, exit 1, no secret shown."""
+    import json
+    import subprocess
+    import sys
+
+    root = _project(tmp_path / "proj")
+    environ = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(tmp_path),
+        "DOCKYARD_ROOT": str(root),
+        "HOST_UID": str(UID),
+        "HOST_GID": str(GID),
+    }
+    settings = load_settings(root, environ=environ)
+    environment = settings.environment("dev")
+    container = docker_client.containers.run(
+        images["root"],
+        ["sleep", "300"],
+        detach=True,
+        network_mode="none",
+        environment={"APP_NAME": "demo", "DB_PASSWORD": CANARY},
+        volumes={str(root): {"bind": "/app", "mode": "rw"}},
+        labels={
+            "com.docker.compose.project": environment.project_name,
+            "com.docker.compose.service": environment.service,
+        },
+    )
+    try:
+        done = subprocess.run(
+            [
+                str(Path(sys.executable).parent / "dockyard"),
+                "check",
+                "--live",
+                "--only",
+                "LV*",
+                "--format",
+                "json",
+            ],
+            cwd=root,
+            env=environ,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        container.remove(force=True)
+    assert done.returncode == 1, done.stderr
+    assert CANARY not in done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    status = {c["id"]: c["status"] for c in data["checks"]}
+    assert status["LV001"] == "fail" and status["LV007"] == "pass"
