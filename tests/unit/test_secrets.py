@@ -54,3 +54,8 @@ def test_secret_values_and_placeholders() -> None:
     for value in ("", "changeme", "<your token>", "${FROM_ENV}", "xxxx"):
         assert is_placeholder(value)
     assert not is_placeholder("hunter2")
+
+
+def test_image_names_and_paths_are_not_secret_values() -> None:
+    assert not looks_like_secret_value("local/python-base:bookworm")
+    assert not looks_like_secret_value("ghcr.io/astral-sh/uv:python3.13-trixie-slim")

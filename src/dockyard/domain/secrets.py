@@ -54,6 +54,7 @@ _KNOWN_PREFIXES = re.compile(
     r"^(ghp_|gho_|ghs_|github_pat_|sk-|sk_live_|rk_live_|xox[abpr]-|AKIA|ASIA|AIza|glpat-|"
     r"-----BEGIN)"
 )
+_PATH_LIKE = re.compile(r"[a-z0-9._:@-]*/[a-z0-9._/:@-]*")  # image refs, paths, hosts
 _PLACEHOLDER = re.compile(
     r"^(|changeme|change-me|change_me|replace-?me|todo|xxx+|\*+|<[^>]*>|\$\{[^}]*\}|"
     r"your[-_ ].*|example|dummy|secret|password|test|dev|none|null)$",
@@ -77,7 +78,17 @@ def looks_like_secret_value(value: str) -> bool:
     """True when a value looks like a real credential, whatever its key is called."""
     if _KNOWN_PREFIXES.match(value) or _URL_CREDENTIALS.search(value):
         return True
-    return len(value) >= 24 and " " not in value and _entropy(value) >= 4.0
+    # long, random-looking, with letters and digits (image names and paths have no digits
+    # mixed in like that: "local/python-base:bookworm" is not a secret)
+    if _PATH_LIKE.fullmatch(value):
+        return False
+    return (
+        len(value) >= 24
+        and " " not in value
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+        and _entropy(value) >= 4.0
+    )
 
 
 def mask(key: str, value: str | None) -> str:
