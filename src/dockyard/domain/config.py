@@ -95,7 +95,7 @@ _DEFAULTS: dict[str, Any] = {
     "env_dir": "env",
     "env_example": "env/.env.example",
     "dockerfile": "docker/Dockerfile",
-    "dockerignore": "docker/.dockerignore",
+    "dockerignore": "docker/Dockerfile.dockerignore",
     "package_manager": "auto",
     "venv_path": "/opt/venv",
     "default_uid": 1000,

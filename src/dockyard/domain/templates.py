@@ -13,11 +13,14 @@ __all__ = ["dockerfile_template", "dockerignore_template"]
 
 Manager = Literal["uv", "poetry", "pip"]
 
-# A cache owned by the app user (no root-owned cache left behind), and docker/wheels/
-# as an optional wheelhouse for machines without a package index.
+# A build cache any build user can write (umask 0: images built for different uids share
+# it, and nothing root-owned is left for the app user; the cache is never in the image),
+# and docker/wheels/ as an optional wheelhouse for machines without a package index.
 _PREAMBLE = (
-    "RUN --mount=type=cache,target=/home/${APP_USER}/.cache,uid=${HOST_UID},gid=${HOST_GID} \\\n"
+    "RUN --mount=type=cache,target=/tmp/dockyard-cache,mode=0777,sharing=locked \\\n"
     "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
+    "    umask 0000; export PIP_CACHE_DIR=/tmp/dockyard-cache/pip "
+    "UV_CACHE_DIR=/tmp/dockyard-cache/uv; \\\n"
     "    if [ -d /tmp/ctx-docker/wheels ]; then \\\n"
     "        set -- @OFFLINE@ --find-links /tmp/ctx-docker/wheels; fi; \\\n"
 )
@@ -42,7 +45,7 @@ def _install(manager: Manager, *, dev: bool) -> str:
         return (
             "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml poetry.lock ./\n"
             + _PREAMBLE.replace("@OFFLINE@", "--no-index")
-            + "    python -m venv /opt/venv /home/${APP_USER}/poetry && \\\n"
+            + "    python3 -m venv /opt/venv && python3 -m venv /home/${APP_USER}/poetry && \\\n"
             '    /home/${APP_USER}/poetry/bin/pip install "$@" poetry poetry-plugin-export && \\\n'
             "    /home/${APP_USER}/poetry/bin/poetry export --without-hashes"
             f"{group} -o /tmp/requirements.txt && \\\n"
@@ -51,7 +54,7 @@ def _install(manager: Manager, *, dev: bool) -> str:
     return (
         "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml ./\n"
         + _PREAMBLE.replace("@OFFLINE@", "--no-index")
-        + "    python -m venv /opt/venv && \\\n"
+        + "    python3 -m venv /opt/venv && \\\n"
         + _PIP_REQUIREMENTS.replace("@DEV@", _PIP_DEV if dev else "")
         + '    pip install "$@" -r /tmp/requirements.txt'
     )
