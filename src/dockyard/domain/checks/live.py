@@ -119,6 +119,10 @@ def _host(data: Mapping[str, Any]) -> Mapping[str, Any]:
     return host if isinstance(host, Mapping) else {}
 
 
+# Installer tooling that venv creation seeds at its own version: not the project's packages.
+_INSTALLERS = frozenset({"pip", "setuptools", "wheel", "distribute"})
+
+
 def _ownership(data: Mapping[str, Any]) -> Mapping[str, Any]:
     host = _host(data)
     if not host.get("ownership_applies", True):
@@ -258,7 +262,7 @@ def package_versions(ctx: CheckContext) -> Iterator[Hit]:
             "no host venv found (activate it, set VIRTUAL_ENV, or create .venv at the root)"
         )
     theirs: Mapping[str, str] = data.get("packages") or {}
-    for name in sorted(set(mine) & set(theirs)):
+    for name in sorted((set(mine) & set(theirs)) - _INSTALLERS):
         if mine[name] != theirs[name]:
             yield Hit(f"{name}: host {mine[name]}, container {theirs[name]}")
 
