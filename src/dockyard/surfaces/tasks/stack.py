@@ -53,6 +53,13 @@ def _exit(code: int) -> None:
 
 
 def _remainder(c: Context) -> list[str]:
+    """The words after ``--``, exactly as the shell split them.
+
+    Invoke keeps them as one space-joined string, which loses quoting
+    (``-- sh -c 'a; b'``); the process's own argv still has them intact.
+    """
+    if "--" in sys.argv:
+        return sys.argv[sys.argv.index("--") + 1 :]
     return shlex.split(getattr(c, "remainder", "") or "")
 
 

@@ -1,0 +1,84 @@
+"""Helpers for engine tests of the dev/test/ci workflows: tiny real projects."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from dockyard.domain.templates import dockerfile_template
+
+COMPOSE = """\
+services:
+  app:
+    build:
+      context: ..
+      dockerfile: docker/Dockerfile
+      target: development
+      args:
+        BASE_IMAGE: ${{BASE_IMAGE}}
+    env_file:
+      - ../env/.env.{env}
+    volumes:
+      - ..:/app
+    command: {command}
+    network_mode: none
+    init: true
+"""
+
+
+def make_project(
+    root: Path,
+    *,
+    base_image: str,
+    uid: int | None = None,
+    envs: dict[str, str] | None = None,
+    dockerfile: str | None = None,
+) -> Path:
+    """A one-service project in dockyard's standard layout; ``envs`` maps env -> command."""
+    envs = envs or {"dev": '["python", "-c", "import signal; signal.pause()"]'}
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "tiny"\nversion = "0"\ndependencies = []\n'
+    )
+    (root / "docker").mkdir(exist_ok=True)
+    (root / "docker/Dockerfile").write_text(dockerfile or dockerfile_template("pip"))
+    (root / "compose").mkdir(exist_ok=True)
+    (root / "env").mkdir(exist_ok=True)
+    (root / "env/.env.example").write_text("BASE_IMAGE=\nAPP_SECRET=\n")
+    for env, command in envs.items():
+        (root / f"compose/docker-compose.{env}.yml").write_text(
+            COMPOSE.format(env=env, command=command)
+        )
+        path = root / f"env/.env.{env}"
+        path.write_text(f"BASE_IMAGE={base_image}\nAPP_SECRET=canary-{env}-0123456789\n")
+        path.chmod(0o600)
+    if uid is not None:
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, uid, uid, follow_symlinks=False)
+    return root
+
+
+def dockyard(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """Run the dockyard program in ``cwd`` with a clean DOCKYARD_* environment."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKYARD_", "HOST_"))}
+    environ.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "dockyard", *args],
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def project_name(cwd: Path, env: str = "dev") -> str:
+    """The compose project dockyard uses for ``env`` of the repository at ``cwd``."""
+    from dockyard.domain.config import load_settings
+
+    return load_settings(cwd).environment(env).project_name
