@@ -85,3 +85,12 @@ def test_fake_runner_scripts_and_records() -> None:
     strict = FakeRunner(strict=True)
     with pytest.raises(AssertionError, match="unexpected command"):
         strict.run(["git"], env={})
+
+
+def test_streaming_output_is_handed_over_and_kept_for_errors() -> None:
+    seen: list[str] = []
+    script = "import sys; print('out'); print('err', file=sys.stderr); sys.exit(2)"
+    with pytest.raises(CommandError) as info:
+        SubprocessRunner().run([sys.executable, "-c", script], env=ENV, on_output=seen.append)
+    assert sorted(seen) == ["err", "out"]
+    assert "err" in info.value.stderr_tail

@@ -42,7 +42,9 @@ def dockerignore_excludes(ctx: CheckContext) -> Iterator[Hit]:
     if not spec.dockerfile.is_file():
         raise SkipCheck(f"no Dockerfile at {ctx.rel(spec.dockerfile)}: nothing is built")
     used = effective_dockerignore(spec.dockerfile, spec.context)
-    configured = ctx.settings.dockerignore
+    # the seed's trap: docker/.dockerignore beside the Dockerfile, never read with `context: ..`
+    candidates = [ctx.settings.dockerignore, spec.dockerfile.parent / ".dockerignore"]
+    configured = next((p for p in candidates if p.is_file() and p != used), used)
     if not used.is_file():
         extra = ""
         if configured.is_file() and configured != used:

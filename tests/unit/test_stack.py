@@ -1,0 +1,113 @@
+"""The workflow layer without an engine: compose argv, plans, TTY, build errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
+from dockyard.domain.config import load_settings
+from dockyard.errors import CommandError, ConfigError, EngineError
+from dockyard.testing import FakeRunner
+from dockyard.workflows.stack import _build_error, open_stack
+from tests.conftest import write
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    write(tmp_path / "pyproject.toml", "")
+    write(tmp_path / "compose/docker-compose.dev.yml", "services: {app: {image: x}}\n")
+    write(tmp_path / "env/.env.dev", "APP_PORT=8000\nDB_PASSWORD=canary-secret\n")
+    return tmp_path
+
+
+def test_every_call_names_project_files_and_env_file_never_project_directory(root: Path) -> None:
+    runner = FakeRunner()
+    stack = open_stack(load_settings(root), "dev", runner, {"PATH": "/bin"})
+    argv = stack.compose.argv("up", "-d")
+    assert argv[:3] == ("docker", "compose", "-p")
+    assert argv[3] == stack.env.project_name
+    assert argv[4:6] == ("-f", str(root.resolve() / "compose/docker-compose.dev.yml"))
+    assert argv[6:8] == ("--env-file", str(root.resolve() / "env/.env.dev"))
+    assert "--project-directory" not in argv
+
+
+def test_compose_v1_fallback_and_missing_compose() -> None:
+    runner = FakeRunner()
+    runner.respond(["docker", "compose", "version"], returncode=1, stderr="unknown command")
+    assert detect_compose(runner, {}) == ("docker-compose",)
+    with pytest.raises(EngineError, match="Docker Compose not found"):
+        detect_compose(FakeRunner(missing={"docker", "docker-compose"}), {})
+
+
+def test_host_ids_reach_compose_through_the_environment_unless_set(root: Path) -> None:
+    stack = open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+    assert stack.compose.env["HOST_UID"] == str(stack.ids.uid)
+    write(root / "env/.env.dev", "HOST_UID=4242\nHOST_GID=4242\n")
+    stack = open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+    assert "HOST_UID" not in stack.compose.env  # the env file wins over dockyard's default
+    assert (stack.ids.uid, stack.ids.gid) == (4242, 4242)
+    assert "UID" not in stack.compose.env
+
+
+def test_tty_only_when_there_is_one(root: Path) -> None:
+    stack = open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+    assert stack.exec_args(["ls"], tty=False) == ("exec", "-T", "app", "ls")
+    assert stack.exec_args(["ls"], tty=True) == ("exec", "app", "ls")
+    assert stack.test_args(["-x"], tty=False) == ("run", "--rm", "-T", "app", "pytest", "-x")
+
+
+def test_plan_lines_mask_secrets_and_show_build_args(root: Path) -> None:
+    stack = open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+    plan = stack.plan("build", [stack.build_step()], build=True)
+    text = "\n".join(plan.lines())
+    assert f"HOST_UID={stack.ids.uid}" in text
+    assert "--build-arg LOCK_HASH=pyproject.toml:" in text
+    assert "DB_PASSWORD" in text and "canary-secret" not in text
+
+
+def test_missing_files_are_one_line_errors(root: Path) -> None:
+    (root / "compose/docker-compose.dev.yml").unlink()
+    with pytest.raises(
+        ConfigError, match=r"^compose/docker-compose.dev.yml: compose file not found$"
+    ):
+        open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+
+
+def test_image_name_from_config(root: Path) -> None:
+    runner = FakeRunner()
+    project = ComposeProject("p-dev", (root / "c.yml",), root / "e")
+    compose = Compose(runner, ("docker", "compose"), project, {}, root)
+    assert compose.image_name("app", {"services": {"app": {"build": {}}}}) == "p-dev-app"
+    assert compose.image_name("app", {"services": {"app": {"image": "x:1"}}}) == "x:1"
+    with pytest.raises(ConfigError, match="service 'web' not found"):
+        compose.image_name("web", {"services": {"app": {}}})
+
+
+BUILDKIT_FAILURE = """\
+#7 [app base 2/3] RUN set -eu; echo hi
+#7 DONE 0.4s
+#9 [app development 2/3] RUN   pip install -r /tmp/requirements.txt
+#9 0.186 /bin/sh: 1: pip: not found
+#9 ERROR: executor failed running [/bin/sh -c pip install]: exit code: 127
+failed to solve: executor failed running [/bin/sh -c pip install]: exit code: 127
+"""
+
+
+def test_build_error_names_the_failing_step() -> None:
+    error = _build_error("app", CommandError(("docker",), 17, BUILDKIT_FAILURE))
+    assert str(error) == (
+        "build of service 'app' failed at [app development 2/3] "
+        "RUN pip install -r /tmp/requirements.txt: exit code 127"
+    )
+    assert error.exit_code == 2
+    legacy = _build_error(
+        "app",
+        CommandError(
+            ("docker",),
+            1,
+            "Step 3/5 : RUN exit 3\nThe command '/bin/sh -c exit 3' returned a non-zero code: 3",
+        ),
+    )
+    assert "Step 3/5 : RUN exit 3" in str(legacy) and "exit code 3" in str(legacy)
