@@ -3,6 +3,7 @@
     nox -s ci      lint, type check, unit tests, engine tests (the README's test command)
     nox -s up      the main job on this repository's own environment (dev.up + checks)
     nox -s lint / types / unit / engine    one part of ci
+    nox -s docker-ci / docker-up / ...     dockyard's own session factory, dogfooded
 
 Where an engine is needed and none answers, sessions provision one with the same
 script CI uses (.ci/engine.sh: Debian's docker.io, compose v2, a local base image).
@@ -48,6 +49,17 @@ def ensure_engine(session: nox.Session) -> None:
             "no Docker engine answers and this machine cannot provision one: "
             "engine tests will skip (DOCKYARD_REQUIRE_ENGINE=1 makes them fail instead)"
         )
+
+
+# dockyard's session factory, on this repository (prefixed: `ci` is the test suite here).
+# On a fresh machine nox runs before dockyard is installed: the factory's sessions then
+# appear once `pip install -e .` has been run in nox's interpreter.
+try:
+    import dockyard.sessions
+except ImportError:
+    pass
+else:
+    dockyard.sessions.install(prefix="docker-")
 
 
 def _install(session: nox.Session) -> None:
@@ -100,3 +112,27 @@ def bench(session: nox.Session) -> None:
     _install(session)
     ensure_engine(session)
     session.run("python", "-m", "bench", *session.posargs)
+
+
+@nox.session
+def up(session: nox.Session) -> None:
+    """The main job on this repository's own compose/, env/, docker/ environment.
+
+    Provisions an engine where none answers (as CI does), installs dockyard, fills
+    docker/wheels/ (containers here have no index), creates env/.env.dev from the
+    example if missing, then `dockyard dev.up` (UID-aware build, stale-image rebuild,
+    wait for health), `dockyard dev.status` and `dockyard check --live`.
+    Stop it with `dockyard dev.down`.
+    """
+    _install(session)
+    ensure_engine(session)
+    requirements = [*PYPROJECT["project"]["dependencies"], *DEV]
+    session.run(
+        "python", "-m", "pip", "wheel", "-q", "-w", "docker/wheels", *requirements, silent=True
+    )
+    session.run("dockyard", "env.init", "--env", "dev")
+    session.run("dockyard", "dev.up")
+    session.run("dockyard", "dev.status")
+    code = session.run("dockyard", "check", "--live", "--env", "dev", success_codes=[0, 1])
+    if code:
+        session.log("dockyard check reported findings (listed above); the environment is up")
