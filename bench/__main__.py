@@ -12,6 +12,8 @@ from bench.harness import Result
 BENCHMARKS: dict[str, str] = {
     "P1": "bench.p1_list",
     "P3": "bench.p3_live",
+    "P4": "bench.p4_up",
+    "P5": "bench.p5_context",
 }
 
 

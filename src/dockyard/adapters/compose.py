@@ -23,8 +23,29 @@ __all__ = ["Compose", "ComposeProject", "detect_compose"]
 _QUERY_TIMEOUT = 60.0
 
 
+#: Where the docker CLI looks for its plugins (after ``$DOCKER_CONFIG/cli-plugins``).
+PLUGIN_DIRS = (
+    "~/.docker/cli-plugins",
+    "/usr/local/lib/docker/cli-plugins",
+    "/usr/local/libexec/docker/cli-plugins",
+    "/usr/lib/docker/cli-plugins",
+    "/usr/libexec/docker/cli-plugins",
+)
+
+
 def detect_compose(runner: Runner, env: Mapping[str, str]) -> tuple[str, ...]:
-    """The compose command: ``("docker", "compose")`` for v2, else ``("docker-compose",)``."""
+    """The compose command: ``("docker", "compose")`` for v2, else ``("docker-compose",)``.
+
+    The v2 plugin is found where the docker CLI finds it, without starting a process;
+    otherwise each candidate is asked for its version.
+    """
+    import shutil
+
+    dirs = [Path(env["DOCKER_CONFIG"]) / "cli-plugins"] if env.get("DOCKER_CONFIG") else []
+    dirs += [Path(d).expanduser() for d in PLUGIN_DIRS]
+    docker = shutil.which("docker", path=env.get("PATH", ""))
+    if docker and any((d / "docker-compose").is_file() for d in dirs):
+        return ("docker", "compose")
     for candidate in (("docker", "compose"), ("docker-compose",)):
         try:
             done = runner.run([*candidate, "version"], env=env, timeout=_QUERY_TIMEOUT, check=False)

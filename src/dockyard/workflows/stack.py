@@ -129,9 +129,42 @@ class Stack:
         return Step(self.compose.argv(*args), why)
 
     def up_step(self) -> Step:
-        """``compose up -d`` (v2: and wait until services are running or healthy)."""
-        wait = () if self.compose.command == ("docker-compose",) else ("--wait",)
-        return Step(self.compose.argv("up", "-d", *wait), "start, wait for health")
+        """``compose up -d``; :meth:`wait_healthy` then waits for the services."""
+        return Step(self.compose.argv("up", "-d"), "start (then wait until running/healthy)")
+
+    def wait_healthy(self, timeout: float = 300.0) -> None:
+        """Wait until every container of the project runs and is healthy (if checked).
+
+        Polls the engine through the SDK (one cheap call per round) rather than
+        ``up --wait``, whose own polling adds half a second to an already running stack.
+        """
+        client = self.connect()
+        label = f"com.docker.compose.project={self.env.project_name}"
+        deadline = time.monotonic() + timeout
+        while True:
+            pending = []
+            for container in client.containers.list(all=True, filters={"label": label}):
+                state = container.attrs.get("State", {})
+                health = (state.get("Health") or {}).get("Status")
+                if state.get("Status") != "running":
+                    if state.get("Status") == "exited" and state.get("ExitCode", 0) != 0:
+                        raise PlanError(
+                            f"container {container.name} exited with status "
+                            f"{state.get('ExitCode')}: see `dockyard {self.env.name}.logs`"
+                        )
+                    pending.append(f"{container.name}: {state.get('Status')}")
+                elif health not in (None, "healthy"):
+                    if health == "unhealthy":
+                        raise PlanError(
+                            f"container {container.name} is unhealthy: "
+                            f"see `dockyard {self.env.name}.logs`"
+                        )
+                    pending.append(f"{container.name}: {health}")
+            if not pending:
+                return
+            if time.monotonic() > deadline:
+                raise PlanError(f"not healthy after {timeout:g} s: {', '.join(pending)}")
+            time.sleep(0.25)
 
     # ---------------------------------------------------------------- image state
     def image_state(self) -> Staleness:
@@ -177,10 +210,15 @@ class Stack:
         return engine_info(self.connect()).ownership_note
 
     def run_plan(self, plan: Plan, *, output: Output | None = None) -> None:
-        """Carry out ``plan``'s steps in order under the environment's lock."""
+        """Carry out ``plan``'s steps in order under the environment's lock.
+
+        A plan that starts services (``up``) waits until they run and are healthy.
+        """
         with self.lock():
             for step in plan.steps:
                 self._run_step(step, output)
+            if any(step.argv[len(self.compose.argv()) :][:1] == ("up",) for step in plan.steps):
+                self.wait_healthy()
 
     def _run_step(self, step: Step, output: Output | None) -> Completed:
         building = "build" in step.argv[len(self.compose.command) :]
