@@ -42,8 +42,7 @@ def _size(root: Path, patterns: list[str]) -> int:
 
     handle = tar(root, exclude=patterns, dockerfile=("docker/Dockerfile", None))
     try:
-        handle.seek(0, os.SEEK_END)
-        return int(handle.tell())
+        return os.fstat(handle.fileno()).st_size
     finally:
         handle.close()
 
