@@ -10,6 +10,7 @@ import os
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from bench.harness import Result
 from dockyard.domain.templates import dockerfile_template, dockerignore_template
@@ -40,7 +41,8 @@ def _repo(root: Path) -> None:
 def _size(root: Path, patterns: list[str]) -> int:
     from docker.utils.build import tar
 
-    handle = tar(root, exclude=patterns, dockerfile=("docker/Dockerfile", None))
+    # docker's stubs call the result a _Fileobj; it is a real temporary file
+    handle: Any = tar(root, exclude=patterns, dockerfile=("docker/Dockerfile", None))
     try:
         return os.fstat(handle.fileno()).st_size
     finally:
