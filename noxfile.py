@@ -119,16 +119,35 @@ def up(session: nox.Session) -> None:
     """The main job on this repository's own compose/, env/, docker/ environment.
 
     Provisions an engine where none answers (as CI does), installs dockyard, fills
-    docker/wheels/ (containers here have no index), creates env/.env.dev from the
+    docker/wheels/ from uv.lock (containers here have no index), creates env/.env.dev from the
     example if missing, then `dockyard dev.up` (UID-aware build, stale-image rebuild,
     wait for health), `dockyard dev.status` and `dockyard check --live`.
     Stop it with `dockyard dev.down`.
     """
     _install(session)
     ensure_engine(session)
-    requirements = [*PYPROJECT["project"]["dependencies"], *DEV]
+    requirements = Path(session.create_tmp()) / "requirements.txt"
     session.run(
-        "python", "-m", "pip", "wheel", "-q", "-w", "docker/wheels", *requirements, silent=True
+        "uv",
+        "export",
+        "--frozen",
+        "--no-hashes",
+        "--no-emit-project",
+        "-q",
+        "-o",
+        str(requirements),
+    )
+    session.run(
+        "python",
+        "-m",
+        "pip",
+        "wheel",
+        "-q",
+        "-w",
+        "docker/wheels",
+        "-r",
+        str(requirements),
+        silent=True,
     )
     session.run("dockyard", "env.init", "--env", "dev")
     session.run("dockyard", "dev.up")

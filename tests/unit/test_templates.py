@@ -35,8 +35,12 @@ def test_template_stages_user_venv_and_labels(manager: str) -> None:
 
 def test_dev_and_prod_dependencies_differ() -> None:
     uv = dockerfile_template("uv")
-    assert 'uv sync --frozen --no-install-project "$@"' in uv
-    assert 'uv sync --frozen --no-install-project --no-dev "$@"' in uv
+    dev = uv.split("AS development", 1)[1].split("AS builder", 1)[0]
+    prod = uv.split("AS builder", 1)[1]
+    assert "uv sync --frozen --no-install-project;" in dev
+    assert "uv sync --frozen --no-install-project --no-dev;" in prod
+    # offline: the lock is exported and installed from the wheelhouse
+    assert "uv export --frozen --no-hashes --no-emit-project --no-dev" in prod
     with pytest.raises(ValueError, match="unknown package manager"):
         dockerfile_template("pipenv")  # type: ignore[arg-type]
 

@@ -13,17 +13,18 @@ __all__ = ["dockerfile_template", "dockerignore_template"]
 
 Manager = Literal["uv", "poetry", "pip"]
 
-# A build cache any build user can write (umask 0: images built for different uids share
-# it, and nothing root-owned is left for the app user; the cache is never in the image),
-# and docker/wheels/ as an optional wheelhouse for machines without a package index.
+# Dependencies install as root with a BuildKit cache in root's home (the cache never
+# reaches the image, and the app user never sees a root-owned cache), and the venv is
+# handed to the app user in the same layer, so the chown costs no second copy.
+# docker/wheels/ is an optional wheelhouse for machines without a package index.
 _PREAMBLE = (
-    "RUN --mount=type=cache,target=/tmp/dockyard-cache,mode=0777,sharing=locked \\\n"
+    "USER root\n"
+    "RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
     "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
-    "    umask 0000; export PIP_CACHE_DIR=/tmp/dockyard-cache/pip "
-    "UV_CACHE_DIR=/tmp/dockyard-cache/uv; \\\n"
     "    if [ -d /tmp/ctx-docker/wheels ]; then \\\n"
     "        set -- @OFFLINE@ --find-links /tmp/ctx-docker/wheels; fi; \\\n"
 )
+_HANDOVER = " && \\\n    chown -R ${HOST_UID}:${HOST_GID} /opt/venv\nUSER ${HOST_UID}:${HOST_GID}"
 _PIP_REQUIREMENTS = (
     '    python -c \'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); '
     'print("\\n".join(d.get("project", {}).get("dependencies", [])@DEV@))\' '
@@ -35,21 +36,33 @@ _PIP_DEV = ' + [r for r in d.get("dependency-groups", {}).get("dev", []) if isin
 def _install(manager: Manager, *, dev: bool) -> str:
     if manager == "uv":
         flags = "" if dev else " --no-dev"
+        # a lock pins registry URLs, which --find-links does not replace: offline, the
+        # lock is exported and installed from the wheelhouse with uv pip instead
         return (
             "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml uv.lock ./\n"
-            + _PREAMBLE.replace("@OFFLINE@", "--offline")
-            + f'    uv sync --frozen --no-install-project{flags} "$@"'
+            "USER root\n"
+            "RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
+            "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
+            "    if [ -d /tmp/ctx-docker/wheels ]; then \\\n"
+            "        uv venv --allow-existing /opt/venv && \\\n"
+            f"        uv export --frozen --no-hashes --no-emit-project{flags} "
+            "-o /tmp/requirements.txt && \\\n"
+            "        uv pip install --python /opt/venv/bin/python --no-index \\\n"
+            "            --find-links /tmp/ctx-docker/wheels -r /tmp/requirements.txt; \\\n"
+            "    else \\\n"
+            f"        uv sync --frozen --no-install-project{flags}; \\\n"
+            "    fi" + _HANDOVER
         )
     if manager == "poetry":
         group = " --with dev" if dev else ""
         return (
             "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml poetry.lock ./\n"
             + _PREAMBLE.replace("@OFFLINE@", "--no-index")
-            + "    python3 -m venv /opt/venv && python3 -m venv /home/${APP_USER}/poetry && \\\n"
-            '    /home/${APP_USER}/poetry/bin/pip install "$@" poetry poetry-plugin-export && \\\n'
-            "    /home/${APP_USER}/poetry/bin/poetry export --without-hashes"
+            + "    python3 -m venv /opt/venv && python3 -m venv /tmp/poetry && \\\n"
+            '    /tmp/poetry/bin/pip install "$@" poetry poetry-plugin-export && \\\n'
+            "    /tmp/poetry/bin/poetry export --without-hashes"
             f"{group} -o /tmp/requirements.txt && \\\n"
-            '    pip install "$@" -r /tmp/requirements.txt'
+            '    pip install "$@" -r /tmp/requirements.txt && rm -rf /tmp/poetry' + _HANDOVER
         )
     return (
         "COPY --chown=${HOST_UID}:${HOST_GID} pyproject.toml ./\n"
@@ -57,6 +70,7 @@ def _install(manager: Manager, *, dev: bool) -> str:
         + "    python3 -m venv /opt/venv && \\\n"
         + _PIP_REQUIREMENTS.replace("@DEV@", _PIP_DEV if dev else "")
         + '    pip install "$@" -r /tmp/requirements.txt'
+        + _HANDOVER
     )
 
 

@@ -180,6 +180,13 @@ def engine_probe(ctx: CheckContext) -> LiveData:
             "probe_uid": None,
             "probe_gid": None,
         }
+        if project_mount is not None:
+            try:
+                source = Path(project_mount["source"]).stat()
+                host["mount_source"] = str(project_mount["source"])
+                host["mount_owner"] = [source.st_uid, source.st_gid]
+            except OSError:
+                pass
         if project_mount is None:
             host["probe_skip"] = "the service has no writable bind mount of the project"
         elif (data.get("probe") or {}).get("created"):

@@ -177,9 +177,22 @@ def bind_mount_owner(ctx: CheckContext) -> Iterator[Hit]:
     if host.get("probe_skip"):
         raise SkipCheck(str(host["probe_skip"]))
     if not probe.get("created"):
+        owner = host.get("mount_owner")
+        why = ""
+        hint = None
+        if owner and owner[0] != host.get("uid"):
+            why = (
+                f"; the mounted folder is owned by uid {owner[0]} on the host, "
+                f"not by the host user {host.get('uid')}"
+            )
+            hint = (
+                "run dockyard as the user who owns the checkout (as root, sudo sets SUDO_UID), "
+                "or give the folder to that user"
+            )
         yield Hit(
             "the container user cannot create a file in the bind mount "
-            f"({probe.get('error') or 'unknown error'})"
+            f"({probe.get('error') or 'unknown error'}){why}",
+            hint=hint,
         )
         return
     if host.get("probe_uid") is None:
