@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, str] = {
     "P3": "bench.p3_live",
     "P4": "bench.p4_up",
     "P5": "bench.p5_context",
+    "P6": "bench.p6_rebuild",
 }
 
 
