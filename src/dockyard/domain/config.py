@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal, cast
 
+from dockyard.domain import DEFAULT_ENVIRONMENTS
 from dockyard.errors import ConfigError, UsageError
 
 __all__ = [
@@ -41,7 +42,7 @@ __all__ = [
 ]
 
 PackageManager = Literal["auto", "uv", "poetry", "pip"]
-DEFAULT_ENVIRONMENTS = ("dev", "test", "ci")
+
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 

@@ -31,11 +31,34 @@ def build_namespace(environments: Iterable[str] | None = None) -> Collection:
 
 
 def _configured_environments() -> list[str]:
-    from dockyard.domain.config import DEFAULT_ENVIRONMENTS, find_root, load_settings
-    from dockyard.errors import DockyardError
+    """Environment names for the collections, read with tomllib alone.
 
-    root = Path(os.environ.get("DOCKYARD_ROOT") or find_root(Path.cwd()))
+    Listing tasks must stay as fast as bare Invoke, so this reads only
+    ``[tool.dockyard.environments]`` of the nearest pyproject.toml (the full, validated
+    configuration is loaded when a task runs, and reports any error then).
+    """
+    import tomllib
+
+    from dockyard.domain import DEFAULT_ENVIRONMENTS
+
+    names = dict.fromkeys(DEFAULT_ENVIRONMENTS, True)
+    start = Path(os.environ.get("DOCKYARD_ROOT") or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        path = folder / "pyproject.toml"
+        if path.is_file() or (folder / ".git").exists():
+            break
     try:
-        return list(load_settings(root, environ=os.environ).environments)
-    except DockyardError:
-        return list(DEFAULT_ENVIRONMENTS)
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        tables = data["tool"]["dockyard"]["environments"]
+        for name, table in tables.items():
+            names[str(name)] = bool(table.get("enabled", True))
+    except (
+        OSError,
+        UnicodeDecodeError,
+        tomllib.TOMLDecodeError,
+        KeyError,
+        TypeError,
+        AttributeError,
+    ):
+        pass
+    return [name for name, enabled in names.items() if enabled]

@@ -14,7 +14,6 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from dockyard.surfaces.cli import echo, guarded
-from dockyard.surfaces.runtime import runtime_for, settings_for
 
 __all__ = ["check"]
 
@@ -61,6 +60,8 @@ def check(  # noqa: PLR0917 - Invoke maps each parameter to a flag
             f"--format must be one of {', '.join(FORMATS)}, got {format!r}", argument="--format"
         )
     level = parse_fail_on(fail_on)
+    from dockyard.surfaces.runtime import runtime_for, settings_for
+
     settings = settings_for(c)
     environment = settings.environment(env)
     runtime = runtime_for(c)
