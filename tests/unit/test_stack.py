@@ -111,3 +111,38 @@ def test_build_error_names_the_failing_step() -> None:
         ),
     )
     assert "Step 3/5 : RUN exit 3" in str(legacy) and "exit code 3" in str(legacy)
+
+
+def test_concurrent_runs_on_one_environment_take_turns(root: Path) -> None:
+    import subprocess
+    import sys
+
+    from dockyard.errors import PlanError
+
+    stack = open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+    holder = (
+        "import fcntl, sys, time; f = open(sys.argv[1], 'a+'); "
+        "fcntl.flock(f, fcntl.LOCK_EX); print('held', flush=True); time.sleep(30)"
+    )
+    (root / ".dockyard").mkdir()
+    lock_file = root / ".dockyard/dev.lock"
+    other = subprocess.Popen(
+        [sys.executable, "-c", holder, str(lock_file)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
+        with (
+            pytest.raises(PlanError, match=r"another dockyard run on 'dev' held the lock"),
+            stack.lock(wait=0.3),
+        ):
+            pass
+        # another environment is not blocked
+        test_stack = open_stack(load_settings(root), "dev", FakeRunner(), {"PATH": "/bin"})
+        test_stack.env = load_settings(root).environments["test"]
+        with test_stack.lock(wait=0.3):
+            pass
+    finally:
+        other.kill()
+        other.communicate()
+    with stack.lock(wait=0.3):  # released when its holder is gone
+        pass

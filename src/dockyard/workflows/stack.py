@@ -326,7 +326,7 @@ class Stack:
 
     # ---------------------------------------------------------------- locking
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
+    def lock(self, wait: float = _LOCK_WAIT) -> Iterator[None]:
         """Hold ``.dockyard/<env>.lock``: concurrent runs on one environment take turns."""
         import fcntl
 
@@ -334,7 +334,7 @@ class Stack:
         folder.mkdir(exist_ok=True)
         path = folder / f"{self.env.name}.lock"
         with path.open("a+") as handle:
-            deadline = time.monotonic() + _LOCK_WAIT
+            deadline = time.monotonic() + wait
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -343,7 +343,7 @@ class Stack:
                     if time.monotonic() > deadline:
                         raise PlanError(
                             f"{self.settings.relative(path)}: another dockyard run on "
-                            f"{self.env.name!r} held the lock for {_LOCK_WAIT:g} s"
+                            f"{self.env.name!r} held the lock for {wait:g} s"
                         ) from None
                     time.sleep(0.2)
             try:
