@@ -49,3 +49,13 @@ def test_dockerignore_keeps_secrets_and_venvs_out() -> None:
     lines = dockerignore_template().splitlines()
     for pattern in (".git/", ".venv/", ".env", ".env.*", "!env/.env.example", ".dockyard/"):
         assert pattern in lines
+
+
+def test_this_repository_builds_with_the_template_it_ships() -> None:
+    root = Path(__file__).resolve().parents[2]
+    ours = (root / "docker/Dockerfile").read_text()
+    shipped = dockerfile_template("uv").replace(
+        'CMD ["python", "-m", "app"]', 'CMD ["python", "-c", "import signal; signal.pause()"]'
+    )
+    assert ours == shipped
+    assert (root / "docker/Dockerfile.dockerignore").read_text() == dockerignore_template()
