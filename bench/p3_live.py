@@ -15,13 +15,13 @@ Everything created is removed at the end.
 
 from __future__ import annotations
 
-import io
 import os
 import shutil
 import subprocess
-import tarfile
 import tempfile
 from pathlib import Path
+
+from tests.engine.stackutil import dockerfile_context
 
 from bench.harness import Result, interleaved, ratio_result
 
@@ -59,17 +59,6 @@ BY_HAND = [
 ]
 
 
-def _context(text: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = text.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
-
-
 def run(repeat: int) -> list[Result]:
     """Measure P3; see the module docstring."""
     import docker
@@ -98,7 +87,7 @@ def run(repeat: int) -> list[Result]:
     image = None
     try:
         image, _ = client.images.build(
-            fileobj=_context(DOCKERFILE),
+            fileobj=dockerfile_context(DOCKERFILE),
             custom_context=True,
             buildargs={"BASE_IMAGE": BASE_IMAGE, "HOST_UID": str(uid), "HOST_GID": str(gid)},
             tag=f"dockyard-bench/p3:{os.getpid()}",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
+import tarfile
 from pathlib import Path
 
 from dockyard.domain.templates import dockerfile_template
@@ -82,3 +84,15 @@ def project_name(cwd: Path, env: str = "dev") -> str:
     from dockyard.domain.config import load_settings
 
     return load_settings(cwd).environment(env).project_name
+
+
+def dockerfile_context(dockerfile: str) -> io.BytesIO:
+    """A build context (a tar) holding only ``dockerfile``, for the SDK's images.build."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        data = dockerfile.encode()
+        info = tarfile.TarInfo("Dockerfile")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    buffer.seek(0)
+    return buffer

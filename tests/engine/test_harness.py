@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 import os
-import tarfile
 from pathlib import Path
 
 import docker
 import pytest
+
+from tests.engine.stackutil import dockerfile_context
 
 pytestmark = pytest.mark.engine
 
@@ -22,23 +22,12 @@ USER app
 """
 
 
-def _context(dockerfile: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
-
-
 def test_file_created_in_bind_mount_is_owned_by_build_uid(
     docker_client: docker.DockerClient, base_image: str, tmp_path: Path
 ) -> None:
     uid = gid = 4242
     image, _ = docker_client.images.build(
-        fileobj=_context(DOCKERFILE),
+        fileobj=dockerfile_context(DOCKERFILE),
         custom_context=True,
         buildargs={"BASE_IMAGE": base_image, "HOST_UID": str(uid), "HOST_GID": str(gid)},
         tag="dockyard-test/harness:4242",

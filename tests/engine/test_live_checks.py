@@ -6,9 +6,7 @@ compose labels dockyard finds services by, and bind-mount a project owned by uid
 
 from __future__ import annotations
 
-import io
 import os
-import tarfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from dockyard.domain.checks import Status
 from dockyard.domain.config import load_settings
 from dockyard.testing import FakeRunner
 from dockyard.workflows.verify import Report, run_checks
+from tests.engine.stackutil import dockerfile_context
 
 pytestmark = pytest.mark.engine
 
@@ -49,17 +48,6 @@ WORKDIR /app
 """
 
 
-def _context(dockerfile: str) -> io.BytesIO:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-    buffer.seek(0)
-    return buffer
-
-
 def _project(root: Path) -> Path:
     (root / "env").mkdir(parents=True)
     (root / "env/.env.example").write_text("APP_NAME=x\nDB_PASSWORD=changeme\n")
@@ -80,7 +68,7 @@ def images(docker_client: docker.DockerClient, base_image: str) -> Iterator[dict
     try:
         for name, text in (("good", GOOD), ("root", ROOT)):
             image, _ = docker_client.images.build(
-                fileobj=_context(text),
+                fileobj=dockerfile_context(text),
                 custom_context=True,
                 buildargs={"BASE_IMAGE": base_image, "HOST_UID": str(UID), "HOST_GID": str(GID)},
                 tag=f"dockyard-test/live-{name}:{os.getpid()}",
