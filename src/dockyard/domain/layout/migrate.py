@@ -161,9 +161,9 @@ def _plan_moves(builder: PlanBuilder, flat: FlatLayout) -> tuple[dict[str, str],
     for name in flat.env_files:
         if name != ".env":
             moves[name] = f"env/{name}"
-        elif "dev" in env_names:
+        elif "dev" in env_names or builder.exists("env/.env.dev"):
             builder.left.append(
-                ".env: left at the root (.env.dev exists); merge its values into "
+                ".env: left at the root (there is a .env.dev); merge its values into "
                 "env/.env.<env> and delete it"
             )
         else:

@@ -131,8 +131,17 @@ def _is_env_file(path: str) -> bool:
 _ASSIGN = re.compile(r"^(\s*(?:export\s+)?)([A-Za-z_][A-Za-z0-9_.]*)(\s*=\s*)(.*)$")
 
 
+_YAML_ENTRY = re.compile(r"^(\s*-?\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*[:=]\s*)(\S.*)$")
+
+
 def _masked(path: str, line: str) -> str:
-    """An env-file line with its value masked when the key looks secret."""
+    """A line with its value masked when the key looks secret (env and compose files)."""
+    if path.endswith((".yml", ".yaml", ".yml.example")):
+        found = _YAML_ENTRY.match(line)
+        if not found:
+            return line
+        lead, key, sep, value = found.groups()
+        return f"{lead}{key}{sep}{mask(key, value)}"
     if not _is_env_file(path):
         return line
     found = _ASSIGN.match(line)
