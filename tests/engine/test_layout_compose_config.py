@@ -92,3 +92,23 @@ def _model(root: Path, env: str) -> Any:
     assert config.returncode == 0, config.stderr
     data: dict[str, object] = json.loads(config.stdout)
     return data
+
+
+def test_init_scaffold_passes_compose_config(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", "layout.init"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for env in ("dev", "test", "ci"):
+        model = _model(root, env)
+        assert model["name"] == f"fresh-{env}"
+        assert Path(model["services"]["app"]["build"]["context"]) == root

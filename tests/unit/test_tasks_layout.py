@@ -182,3 +182,27 @@ def test_every_task_says_what_it_changes(task: str) -> None:
     )
     assert done.returncode == 0
     assert "Changes:" in done.stdout
+
+
+def test_dockerfile_proposal_is_shown_and_applied_only_with_the_flag(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    original = (root / "docker" / "Dockerfile").read_text()
+    shown = dockyard(root, "layout.migrate", "--dry-run", "--dockerfile")
+    assert shown.returncode == 0
+    assert "edit  docker/Dockerfile" in shown.stdout
+    assert "-FROM python:3.13-slim" in shown.stdout
+    assert "+ARG HOST_UID=1000" in shown.stdout.replace("       ", "")
+    assert dockyard(root, "layout.migrate").returncode == 0
+    assert (root / "docker" / "Dockerfile").read_text() == original
+    assert dockyard(root, "layout.rollback").returncode == 0
+    assert dockyard(root, "layout.migrate", "--dockerfile").returncode == 0
+    assert "ARG HOST_UID" in (root / "docker" / "Dockerfile").read_text()
+    assert dockyard(root, "layout.rollback").returncode == 0
+    assert (root / "docker" / "Dockerfile").read_text() == original
+
+
+def test_resume_flag_without_an_interrupted_run_is_an_error(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    done = dockyard(root, "layout.migrate", "--resume")
+    assert done.returncode == 2
+    assert "no interrupted layout run" in done.stderr

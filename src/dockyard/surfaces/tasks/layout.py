@@ -72,11 +72,16 @@ def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
     to .gitignore, creates or edits pyproject.toml (requirements*.txt folded in).
     Idempotent. A file that exists and differs is shown as a diff and left alone
     unless --force, which replaces it and keeps a backup (layout.rollback restores it).
+    A rerun after an interrupted run finishes that run first.
     """
     from dockyard.domain.layout import plan_init
     from dockyard.workflows import layout
 
     root = _root(c)
+    hook = _fault_hook(runtime_for(c).environ)
+    if layout.pending_run(root) is not None and not dry_run:
+        _resume(root, hook)
+        return
     plan = plan_init(root, force=force)
     if plan.conflicts and not force:
         for conflict in plan.conflicts:
@@ -94,7 +99,7 @@ def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
     if plan.empty:
         echo("layout.init: the layout is complete; nothing to do")
         return
-    outcome = layout.apply_plan(root, plan, after_step=_fault_hook(runtime_for(c).environ))
+    outcome = layout.apply_plan(root, plan, after_step=hook)
     _report("layout.init", outcome.steps_done, plan.notes, plan.left)
 
 
@@ -126,9 +131,7 @@ def migrate(
     root = _root(c)
     hook = _fault_hook(runtime_for(c).environ)
     if layout.pending_run(root) is not None and not dry_run:
-        outcome = layout.resume(root, after_step=hook)
-        echo(f"resumed the interrupted layout run {outcome.run.name}")
-        _report(f"layout.{outcome.kind}", outcome.steps_done, outcome.notes, outcome.left)
+        _resume(root, hook)
         return
     if resume:
         raise PlanError(f"{layout.STATE_DIR}: no interrupted layout run to resume")
@@ -165,6 +168,14 @@ def rollback(c: Context, force: bool = False) -> None:
     for rel in outcome.kept_dirs:
         echo(f"kept     {rel}/ (it holds files the run did not create)")
     echo(f"layout.rollback: {outcome.run.name} undone")
+
+
+def _resume(root: Path, hook: Callable[[int], None] | None) -> None:
+    from dockyard.workflows import layout
+
+    outcome = layout.resume(root, after_step=hook)
+    echo(f"resumed the interrupted layout run {outcome.run.name}")
+    _report(f"layout.{outcome.kind}", outcome.steps_done, outcome.notes, outcome.left)
 
 
 def _dry(lines: Iterable[str], notes: tuple[str, ...], left: tuple[str, ...]) -> None:
