@@ -160,7 +160,10 @@ def flat_layouts(draw: st.DrawFn) -> dict[str, tuple[str, int]]:
     if draw(st.booleans()):
         files[".env.example"] = ("A=\n", 0o644)
     if draw(st.booleans()):
-        files[".gitignore"] = (draw(st.sampled_from(["env/\n.env*\n", "*.pyc\n", ""])), 0o644)
+        files[".gitignore"] = (
+            draw(st.sampled_from(["env/\n.env*\n", "*.pyc\n", "", "env/\r\n.env\r\n"])),
+            0o644,
+        )
     if draw(st.booleans()):
         files["Makefile"] = (FILES["Makefile"][0], 0o644)
     if draw(st.booleans()):
@@ -184,3 +187,9 @@ def test_property_migrate_then_rollback_is_identity(files: dict[str, tuple[str, 
                 assert "./src" not in (root / rel).read_text().replace("../src", "")
         layout.rollback(root)
         assert manifest(root) == before
+
+
+def test_init_refuses_a_flat_repository(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    with pytest.raises(PlanError, match=r"^docker-compose\.ci\.yml: .*use layout\.migrate"):
+        plan_init(root)

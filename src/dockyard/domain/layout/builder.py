@@ -57,7 +57,7 @@ class PlanBuilder:
         if not path.is_file():
             return None
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_bytes().decode("utf-8")  # no newline translation
         except UnicodeDecodeError:
             raise PlanError(f"{rel}: not UTF-8 text; cannot plan changes to it") from None
         except OSError as exc:

@@ -17,6 +17,7 @@ from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.gitignore import fix_gitignore
 from dockyard.domain.layout.plan import Plan
 from dockyard.domain.layout.pyproject import fold_requirements, parse_requirements, project_name
+from dockyard.errors import PlanError
 
 __all__ = [
     "ENVIRONMENTS",
@@ -142,6 +143,12 @@ def fix_gitignore_file(builder: PlanBuilder, committed_envs: Sequence[str] = ("c
 
 def plan_init(root: Path, *, force: bool = False) -> Plan:
     """The plan that scaffolds the standard layout in ``root``."""
+    from dockyard.domain.layout.migrate import detect_flat
+
+    flat = detect_flat(root)
+    if flat.compose:
+        first = next(iter(flat.compose))
+        raise PlanError(f"{first}: this repository has the flat layout; use layout.migrate")
     builder = PlanBuilder(root)
     name = repo_project_name(builder)
     manager = detect_package_manager(builder)
