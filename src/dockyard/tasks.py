@@ -6,8 +6,8 @@
 
 from __future__ import annotations
 
-from dockyard.surfaces.tasks import build_namespace, env
+from dockyard.surfaces.tasks import build_namespace, env, layout
 
-__all__ = ["build_namespace", "env", "namespace"]
+__all__ = ["build_namespace", "env", "layout", "namespace"]
 
 namespace = build_namespace()

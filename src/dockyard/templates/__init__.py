@@ -1,0 +1,1 @@
+"""Package data: files dockyard writes into projects."""

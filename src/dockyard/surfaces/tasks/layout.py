@@ -1,0 +1,196 @@
+"""``layout.*`` tasks: scaffold the standard layout, migrate a flat one, roll back.
+
+Every change is journaled under ``.dockyard/layout/`` with a backup of each file it
+touches, so ``layout.rollback`` restores the tree byte for byte, modes included.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.tasks import task
+
+from dockyard.domain.config import find_root
+from dockyard.errors import PlanError, UsageError
+from dockyard.surfaces.cli import echo, guarded
+from dockyard.surfaces.runtime import runtime_for
+
+__all__ = ["KILL_AFTER_STEP", "collection", "init", "migrate", "rollback"]
+
+#: Fault injection for tests: SIGKILL the process right after this step (1-based).
+KILL_AFTER_STEP = "DOCKYARD_LAYOUT_KILL_AFTER_STEP"
+
+_DRY = "print every step (moves, new files, diffs) and change nothing"
+
+
+def _root(c: Context) -> Path:
+    runtime = runtime_for(c)
+    override = runtime.environ.get("DOCKYARD_ROOT")
+    return Path(override).resolve() if override else find_root(runtime.cwd)
+
+
+def _fault_hook(environ: Mapping[str, str]) -> Callable[[int], None] | None:
+    value = environ.get(KILL_AFTER_STEP)
+    if not value:
+        return None
+    if not value.isdigit():
+        raise UsageError(
+            f"{KILL_AFTER_STEP}={value!r}: not a step number", argument=KILL_AFTER_STEP
+        )
+    stop = int(value)
+
+    def hook(step: int) -> None:
+        if step == stop:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
+
+
+def _report(kind: str, steps: int, notes: tuple[str, ...], left: tuple[str, ...]) -> None:
+    for note in notes:
+        echo(f"  {note}")
+    if left:
+        echo("left to you (not changed on purpose):")
+        for item in left:
+            echo(f"  - {item}")
+    echo(f"{kind}: {steps} steps done; undo with `dockyard layout.rollback`")
+
+
+@task(help={"dry_run": _DRY, "force": "replace files that differ (a backup is kept)"})
+@guarded
+def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
+    """Scaffold the standard layout: compose/, env/, docker/, tasks.py, noxfile.py.
+
+    Changes: creates the missing files of the layout (compose files for dev/test/ci and
+    a prod example, env templates and README, env/.env.dev|test (0600) and .env.ci,
+    docker/Dockerfile and .dockerignore, tasks.py, noxfile.py), adds dockyard's block
+    to .gitignore, creates or edits pyproject.toml (requirements*.txt folded in).
+    Idempotent. A file that exists and differs is shown as a diff and left alone
+    unless --force, which replaces it and keeps a backup (layout.rollback restores it).
+    A rerun after an interrupted run finishes that run first.
+    """
+    from dockyard.domain.layout import plan_init
+    from dockyard.workflows import layout
+
+    root = _root(c)
+    hook = _fault_hook(runtime_for(c).environ)
+    if layout.pending_run(root) is not None and not dry_run:
+        _resume(root, hook)
+        return
+    plan = plan_init(root, force=force)
+    if plan.conflicts and not force:
+        for conflict in plan.conflicts:
+            echo(conflict.diff)
+        first = plan.conflicts[0].path
+        more = len(plan.conflicts) - 1
+        extra = f" (and {more} more)" if more else ""
+        raise PlanError(
+            f"{first}: exists and differs{extra}; nothing changed "
+            "(--force replaces it, keeping a backup)"
+        )
+    if dry_run:
+        _dry(plan.render(), plan.notes, plan.left)
+        return
+    if plan.empty:
+        echo("layout.init: the layout is complete; nothing to do")
+        return
+    outcome = layout.apply_plan(root, plan, after_step=hook)
+    _report("layout.init", outcome.steps_done, plan.notes, plan.left)
+
+
+@task(
+    help={
+        "dry_run": _DRY,
+        "dockerfile": "also replace docker/Dockerfile by the UID-aware proposal",
+        "resume": "only finish an interrupted run (error when there is none)",
+    }
+)
+@guarded
+def migrate(
+    c: Context, dry_run: bool = False, dockerfile: bool = False, resume: bool = False
+) -> None:
+    """Move a flat repository (root compose and env files) to the standard layout.
+
+    Changes: moves docker-compose*.yml into compose/ (the base file becomes
+    docker-compose.prod.yml.example), .env* into env/, a root Dockerfile into docker/;
+    rewrites relative paths in compose files (comments kept) and replaces
+    `KEY: ${KEY:-default}` environment entries and a mounted .env by env_file (keys
+    added to env/.env.example); fixes .gitignore (the `env/` trap); points Makefile
+    targets at dockyard tasks (the Makefile stays); folds requirements*.txt into
+    pyproject.toml. docker/Dockerfile changes only with --dockerfile. Every touched
+    file is backed up first; a rerun resumes an interrupted migration.
+    """
+    from dockyard.domain.layout import plan_migrate
+    from dockyard.workflows import layout
+
+    root = _root(c)
+    hook = _fault_hook(runtime_for(c).environ)
+    if layout.pending_run(root) is not None and not dry_run:
+        _resume(root, hook)
+        return
+    if resume:
+        raise PlanError(f"{layout.STATE_DIR}: no interrupted layout run to resume")
+    plan = plan_migrate(root, dockerfile=dockerfile)
+    if dry_run:
+        _dry(plan.render(), plan.notes, plan.left)
+        return
+    if plan.empty:
+        for note in plan.notes:
+            echo(note)
+        echo("layout.migrate: nothing to do")
+        return
+    outcome = layout.apply_plan(root, plan, after_step=hook)
+    _report("layout.migrate", outcome.steps_done, plan.notes, plan.left)
+
+
+@task(help={"force": "roll back even files changed after the run (their changes are lost)"})
+@guarded
+def rollback(c: Context, force: bool = False) -> None:
+    """Undo the latest layout.init or layout.migrate run, byte for byte.
+
+    Changes: restores every file the run touched to its original bytes and mode,
+    deletes the files and empty folders the run created, then removes the run's
+    journal and backups (and .dockyard/ if the run created it). Refuses when a file
+    was edited after the run, unless --force.
+    """
+    from dockyard.workflows import layout
+
+    outcome = layout.rollback(_root(c), force=force)
+    for rel in outcome.restored:
+        echo(f"restored {rel}")
+    for rel in outcome.removed:
+        echo(f"removed  {rel}")
+    for rel in outcome.kept_dirs:
+        echo(f"kept     {rel}/ (it holds files the run did not create)")
+    echo(f"layout.rollback: {outcome.run.name} undone")
+
+
+def _resume(root: Path, hook: Callable[[int], None] | None) -> None:
+    from dockyard.workflows import layout
+
+    outcome = layout.resume(root, after_step=hook)
+    echo(f"resumed the interrupted layout run {outcome.run.name}")
+    _report(f"layout.{outcome.kind}", outcome.steps_done, outcome.notes, outcome.left)
+
+
+def _dry(lines: Iterable[str], notes: tuple[str, ...], left: tuple[str, ...]) -> None:
+    steps = list(lines)
+    for line in steps:
+        echo(str(line))
+    for note in notes:
+        echo(f"  {note}")
+    if left:
+        echo("left to you (not changed on purpose):")
+        for item in left:
+            echo(f"  - {item}")
+    echo("dry run: nothing changed")
+
+
+def collection() -> Collection:
+    """The ``layout`` collection."""
+    return Collection("layout", init, migrate, rollback)

@@ -1,0 +1,1 @@
+"""Templates of the standard layout, used by ``layout.init`` and ``layout.migrate``."""

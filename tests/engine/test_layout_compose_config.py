@@ -1,0 +1,150 @@
+"""After layout.migrate, compose accepts every environment's migrated files."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from tests.flat_repo import manifest, write_flat_repo
+
+if TYPE_CHECKING:
+    import docker
+
+pytestmark = pytest.mark.engine
+
+
+def _compose_config(root: Path, env: str) -> subprocess.CompletedProcess[str]:
+    docker_bin = shutil.which("docker")
+    assert docker_bin is not None
+    return subprocess.run(
+        [
+            docker_bin,
+            "compose",
+            "-f",
+            f"compose/docker-compose.{env}.yml",
+            "--env-file",
+            f"env/.env.{env}",
+            "config",
+            "--format",
+            "json",
+        ],
+        cwd=root,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_migrated_flat_repo_passes_compose_config_and_rolls_back(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = write_flat_repo(tmp_path / "shop")
+    original = manifest(root)
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", "layout.migrate"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for env in ("dev", "test", "ci"):
+        config = _compose_config(root, env)
+        assert config.returncode == 0, (env, config.stderr)
+        model = json.loads(config.stdout)
+        app = model["services"]["app"]
+        # paths resolve to the same places as before the move
+        assert Path(app["build"]["context"]) == root
+        assert app["build"]["dockerfile"] == "docker/Dockerfile"
+        binds = {v["source"] for v in app.get("volumes", []) if v["type"] == "bind"}
+        assert all(Path(source).is_relative_to(root) for source in binds)
+        assert "environment" in app  # env_file values land in the service's environment
+        assert app["environment"]["APP_ENV"] in {"dev", "test"}
+    dev_app = _model(root, "dev")["services"]["app"]
+    assert dev_app["environment"]["DEBUG"] == "true"
+    assert str(root / "src") in {v["source"] for v in dev_app["volumes"]}
+    # the env file's own value wins over the old compose default
+    assert _model(root, "dev")["services"]["postgres"]["ports"][0]["published"] == "5433"
+    back = subprocess.run(
+        [sys.executable, "-m", "dockyard", "layout.rollback"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert back.returncode == 0, back.stderr
+    assert manifest(root) == original
+
+
+def test_static_checks_after_migrate_report_only_what_was_left(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = write_flat_repo(tmp_path / "shop")
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", "layout.migrate", "--dockerfile"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    left = done.stdout.split("left to you", 1)[1]
+    check = subprocess.run(
+        [sys.executable, "-m", "dockyard", "check", "--env", "dev", "--format", "json"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    report = json.loads(check.stdout)
+    failing = {c["id"] for c in report["checks"] if c["status"] in ("fail", "error")}
+    # each failing check is one the migration said it left to the user
+    said = {
+        "DF003": "no healthcheck",
+        "LK001": "no lock file",
+        "PC001": "no .pre-commit-config.yaml",
+        "ENV006": "chmod 600",
+    }
+    assert failing <= set(said), failing
+    for check_id in failing:
+        assert said[check_id] in left, check_id
+
+
+def _model(root: Path, env: str) -> Any:
+    config = _compose_config(root, env)
+    assert config.returncode == 0, config.stderr
+    data: dict[str, object] = json.loads(config.stdout)
+    return data
+
+
+def test_init_scaffold_passes_compose_config(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = tmp_path / "fresh"
+    root.mkdir()
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", "layout.init"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    for env in ("dev", "test", "ci"):
+        model = _model(root, env)
+        assert model["name"] == f"fresh-{env}"
+        assert Path(model["services"]["app"]["build"]["context"]) == root

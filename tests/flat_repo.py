@@ -1,0 +1,204 @@
+"""A repository in the flat layout of the migration seed's "current state", for tests.
+
+Root docker-compose.yml (unused, mounts .env) plus docker-compose.{dev,test,ci}.yml with
+hard-coded and interpolated environment entries and relative paths; .env, .env.dev,
+.env.test, .env.example; docker/Dockerfile running as root; requirements files; a
+Makefile driving compose; a .gitignore with the `env/` trap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+__all__ = ["FILES", "manifest", "write_flat_repo"]
+
+BASE = """\
+# Base compose file: not used by any make target, mounts .env into the container
+services:
+  app:
+    build:
+      context: .
+      dockerfile: docker/Dockerfile
+    ports:
+      - "8000:8000"
+    volumes:
+      - ./src:/app/src
+      - ./.env:/app/.env
+"""
+
+DEV = """\
+# Development stack
+name: shop-dev
+
+services:
+  postgres:
+    image: postgres:17.6-alpine3.22
+    environment:
+      POSTGRES_USER: ${POSTGRES_USER:-shop_user}
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-shop_password}  # local only
+      POSTGRES_DB: ${POSTGRES_DB:-shop_dev}
+    ports:
+      - "${POSTGRES_PORT:-5432}:5432"
+    volumes:
+      - postgres_dev_data:/var/lib/postgresql/data
+
+  app:
+    build:
+      context: .
+      dockerfile: docker/Dockerfile
+      target: development
+    environment:
+      - DATABASE_URL=${DATABASE_URL:-postgresql+asyncpg://shop_user:shop_password@postgres:5432/shop_dev}
+      - DEBUG=true
+      - SECRET_KEY=${SECRET_KEY:-dev-secret-key}
+    ports:
+      - "${APP_PORT:-8000}:8000"
+    volumes:
+      - ./src:/app/src:rw
+      - ./tests:/app/tests:rw
+      - ./alembic.ini:/app/alembic.ini:ro
+    depends_on:
+      - postgres
+
+volumes:
+  postgres_dev_data:
+"""
+
+TEST = """\
+name: shop-test
+
+services:
+  postgres:
+    image: postgres:17.6-alpine3.22
+    environment:
+      POSTGRES_USER: ${POSTGRES_USER:-shop_user}
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-shop_password}
+      POSTGRES_DB: shop_test
+    tmpfs:
+      - /var/lib/postgresql/data
+
+  app:
+    build:
+      context: .
+      dockerfile: docker/Dockerfile
+      target: development
+    environment:
+      DATABASE_URL: postgresql+asyncpg://shop_user:shop_password@postgres:5432/shop_test
+      TESTING: "true"
+    volumes:
+      - ./src:/app/src
+      - ./tests:/app/tests
+    command: ["pytest", "-q"]
+    depends_on:
+      - postgres
+"""
+
+CI = """\
+name: shop-ci
+
+services:
+  app:
+    build:
+      context: .
+      dockerfile: docker/Dockerfile
+      target: development
+    environment:
+      DATABASE_URL: ${DATABASE_URL:-sqlite:///tmp/ci.db}
+      CI: "true"
+    command: ["pytest", "-q"]
+"""
+
+DOCKERFILE = """\
+FROM python:3.13-slim
+WORKDIR /app
+COPY requirements.txt requirements-dev.txt ./
+RUN pip install -r requirements.txt -r requirements-dev.txt
+COPY . .
+CMD ["uvicorn", "src.main:app", "--host", "0.0.0.0"]
+"""
+
+MAKEFILE = """\
+.PHONY: dev-up dev-down dev-build test ci-test migrate-db lint
+
+dev-up:
+\t@echo "Starting DEVELOPMENT environment..."
+\t@docker compose -f docker-compose.dev.yml up -d
+
+dev-down:
+\t@docker compose -f docker-compose.dev.yml down
+
+dev-build:
+\t@docker compose -f docker-compose.dev.yml build
+
+test:
+\t@docker compose -f docker-compose.test.yml run --rm app pytest
+
+ci-test:
+\tdocker compose -f docker-compose.ci.yml up --build --abort-on-container-exit
+
+migrate-db:
+\tdocker compose -f docker-compose.dev.yml --env-file .env.dev exec app alembic upgrade head
+
+lint:
+\truff check src
+"""
+
+GITIGNORE = """\
+__pycache__/
+*.pyc
+# virtualenvs
+venv/
+env/
+.venv/
+# secrets
+.env
+.env.*
+!.env.example
+"""
+
+FILES: dict[str, tuple[str, int]] = {
+    "docker-compose.yml": (BASE, 0o644),
+    "docker-compose.dev.yml": (DEV, 0o644),
+    "docker-compose.test.yml": (TEST, 0o644),
+    "docker-compose.ci.yml": (CI, 0o644),
+    ".env": ("APP_ENV=local\nSECRET_KEY=root-dotenv-secret\n", 0o600),
+    ".env.dev": ("APP_ENV=dev\nSECRET_KEY=real-dev-secret-123\nPOSTGRES_PORT=5433\n", 0o600),
+    ".env.test": ("APP_ENV=test\n", 0o640),
+    ".env.example": ("APP_ENV=dev\nSECRET_KEY=\n", 0o644),
+    "docker/Dockerfile": (DOCKERFILE, 0o644),
+    "requirements.txt": ("fastapi>=0.110\nsqlalchemy[asyncio]==2.0.30\n# comment\n", 0o644),
+    "requirements-dev.txt": ("-r requirements.txt\npytest>=8\nruff\n", 0o644),
+    "Makefile": (MAKEFILE, 0o644),
+    ".gitignore": (GITIGNORE, 0o644),
+    "alembic.ini": ("[alembic]\n", 0o644),
+    "src/main.py": ("app = None\n", 0o644),
+    "tests/test_main.py": ("def test_ok():\n    assert True\n", 0o644),
+    "scripts/run.sh": ("#!/bin/sh\necho run\n", 0o755),
+}
+
+
+def write_flat_repo(root: Path, files: dict[str, tuple[str, int]] | None = None) -> Path:
+    """Write the flat repository into ``root`` (created); return ``root``."""
+    for rel, (text, mode) in (FILES if files is None else files).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        path.chmod(mode)
+    return root
+
+
+def manifest(root: Path) -> dict[str, tuple[str, int]]:
+    """Every file and folder under ``root``: path -> (sha256 or "dir", mode)."""
+    result: dict[str, tuple[str, int]] = {}
+    for folder, dirs, files in os.walk(root):
+        base = Path(folder)
+        for name in dirs:
+            path = base / name
+            result[path.relative_to(root).as_posix()] = ("dir", path.stat().st_mode & 0o7777)
+        for name in files:
+            path = base / name
+            digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            result[path.relative_to(root).as_posix()] = (digest, path.stat().st_mode & 0o7777)
+    return result

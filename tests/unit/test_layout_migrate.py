@@ -1,0 +1,119 @@
+"""Detection of the flat layout and the migrate plan's content."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from dockyard.domain.layout import Edit, Move, Write, detect_flat, plan_migrate
+from dockyard.domain.layout.migrate import format_env_line
+from dockyard.errors import PlanError
+from tests.flat_repo import write_flat_repo
+
+
+def test_detects_the_flat_layout(tmp_path: Path) -> None:
+    flat = detect_flat(write_flat_repo(tmp_path / "repo"))
+    assert flat.compose == {
+        "docker-compose.ci.yml": "ci",
+        "docker-compose.dev.yml": "dev",
+        "docker-compose.test.yml": "test",
+        "docker-compose.yml": None,
+    }
+    assert flat.env_files == [".env", ".env.dev", ".env.example", ".env.test"]
+    assert flat.dockerfile == "docker/Dockerfile"
+    assert flat.requirements == ["requirements-dev.txt", "requirements.txt"]
+    assert flat.makefile == "Makefile"
+
+
+def test_plan_moves_and_leaves(tmp_path: Path) -> None:
+    plan = plan_migrate(write_flat_repo(tmp_path / "repo"))
+    moves = {(s.src, s.dst) for s in plan.steps if isinstance(s, Move)}
+    assert moves == {
+        ("docker-compose.yml", "compose/docker-compose.prod.yml.example"),
+        ("docker-compose.dev.yml", "compose/docker-compose.dev.yml"),
+        ("docker-compose.test.yml", "compose/docker-compose.test.yml"),
+        ("docker-compose.ci.yml", "compose/docker-compose.ci.yml"),
+        (".env.dev", "env/.env.dev"),
+        (".env.test", "env/.env.test"),
+        (".env.example", "env/.env.example"),
+    }
+    left = "\n".join(plan.left)
+    assert ".env: left at the root" in left
+    assert "migrate-db" in left
+    assert "docker/Dockerfile: not replaced" in left
+    writes = {s.path: s for s in plan.steps if isinstance(s, Write)}
+    assert writes["env/.env.ci"].mode == 0o644
+    ci = writes["env/.env.ci"].text
+    assert "DATABASE_URL=sqlite:///tmp/ci.db" in ci
+    assert "CI=true" in ci
+    data = tomllib.loads(writes["pyproject.toml"].text)
+    assert data["project"]["dependencies"] == ["fastapi>=0.110", "sqlalchemy[asyncio]==2.0.30"]
+    assert data["dependency-groups"]["dev"] == ["pytest>=8", "ruff"]
+
+
+def test_env_file_keeps_its_own_value_and_gets_missing_keys(tmp_path: Path) -> None:
+    plan = plan_migrate(write_flat_repo(tmp_path / "repo"))
+    edits = {s.path: s for s in plan.steps if isinstance(s, Edit)}
+    dev = edits["env/.env.dev"].text
+    assert dev.startswith("APP_ENV=dev\nSECRET_KEY=real-dev-secret-123\n")
+    assert dev.count("SECRET_KEY=") == 1  # the file's own value wins over the default
+    assert "DEBUG=true" in dev
+    example = edits["env/.env.example"].text
+    assert "POSTGRES_PASSWORD=\n" in example  # secret-looking: no value in the template
+    assert "POSTGRES_USER=shop_user" in example
+
+
+def test_lone_dotenv_becomes_env_dev_and_root_dockerfile_moves(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    files = {
+        "docker-compose.dev.yml": (
+            "services:\n  app:\n    build: .\n    volumes:\n      - ./.env:/app/.env\n",
+            0o644,
+        ),
+        ".env": ("A=1\n", 0o600),
+        "Dockerfile": ("FROM scratch\n", 0o644),
+    }
+    write_flat_repo(root, files)
+    plan = plan_migrate(root)
+    moves = {(s.src, s.dst) for s in plan.steps if isinstance(s, Move)}
+    assert (".env", "env/.env.dev") in moves
+    assert ("Dockerfile", "docker/Dockerfile") in moves
+    compose = next(
+        s.text
+        for s in plan.steps
+        if isinstance(s, Edit) and s.path == "compose/docker-compose.dev.yml"
+    )
+    assert "context: .." in compose
+    assert "dockerfile: docker/Dockerfile" in compose
+    assert "- ../env/.env.dev" in compose
+    assert ".env:/app/.env" not in compose
+
+
+def test_nothing_to_migrate_is_an_empty_plan(tmp_path: Path) -> None:
+    (tmp_path / "README.md").write_text("x\n")
+    plan = plan_migrate(tmp_path)
+    assert plan.empty
+    assert "nothing to migrate" in plan.notes[0]
+
+
+def test_target_that_differs_is_refused(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    (root / "compose").mkdir()
+    (root / "compose" / "docker-compose.dev.yml").write_text("services: {}\n")
+    with pytest.raises(PlanError, match=r"^compose/docker-compose\.dev\.yml: exists and differs"):
+        plan_migrate(root)
+
+
+@pytest.mark.parametrize(
+    ("value", "line"),
+    [
+        ("x", "K=x"),
+        ("", "K="),
+        ("a b", "K='a b'"),
+        ("postgres://u:p@h/db", "K=postgres://u:p@h/db"),
+    ],
+)
+def test_format_env_line(value: str, line: str) -> None:
+    assert format_env_line("K", value) == line
