@@ -347,3 +347,24 @@ def _is_within(path: Path, folder: Path) -> bool:
     except ValueError:
         return False
     return True
+
+
+def long_volumes(volumes: Any) -> list[dict[str, str]]:
+    """A compose file's ``volumes:`` entries in long syntax (short ``SRC:TARGET[:MODE]`` read).
+
+    A short entry whose source is a path (``.``, ``/``, ``~``) is a bind mount, a
+    name is a named volume, and a lone target is an anonymous volume.
+    """
+    result: list[dict[str, str]] = []
+    for volume in volumes or []:
+        if isinstance(volume, Mapping):
+            result.append({str(k): str(v) for k, v in volume.items() if not isinstance(v, Mapping)})
+            continue
+        parts = str(volume).split(":")
+        if len(parts) == 1:
+            result.append({"type": "volume", "source": "", "target": parts[0]})
+            continue
+        source, target = parts[0], parts[1]
+        kind = "bind" if source.startswith((".", "/", "~", "$")) else "volume"
+        result.append({"type": kind, "source": source, "target": target})
+    return result
