@@ -9,13 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dockyard.domain.checks.context import CheckContext
 from dockyard.domain.checks.registry import CheckSet, Hit, SkipCheck
 from dockyard.domain.findings import Level
 
-__all__ = ["CHECKS"]
+if TYPE_CHECKING:
+    from dockyard.domain.venv import ContainerVenv, Mount
+
+__all__ = ["CHECKS", "service_venv"]
 
 CHECKS = CheckSet()
 
@@ -130,6 +133,18 @@ def container_venv_mount(ctx: CheckContext) -> Iterator[Hit]:
     """The service's venv path (compose environment > Dockerfile ENV > venv_path) is not
     under a bind mount: the mount would hide the image's venv and put the container's
     files in the host's project."""
+    venv, mount, where = service_venv(ctx)
+    if mount is not None and mount.kind == "bind":
+        yield Hit(
+            f"the container venv {venv.path} ({venv.source}) lies inside the bind mount "
+            f"{mount.source}:{mount.target}",
+            where,
+        )
+
+
+def service_venv(ctx: CheckContext) -> tuple[ContainerVenv, Mount | None, Path]:
+    """The environment's service venv, the mount that holds it, and the compose file
+    defining the service (SKIP when no compose file defines it)."""
     from dockyard.domain.venv import container_venv, covering_mount, long_volumes
 
     body: dict[str, Any] = {"environment": {}, "volumes": []}
@@ -153,13 +168,7 @@ def container_venv_mount(ctx: CheckContext) -> Iterator[Hit]:
     except SkipCheck:
         dockerfile = None
     venv = container_venv(body, dockerfile, ctx.build_spec().target, ctx.settings.venv_path)
-    mount = covering_mount({"services": {"svc": body}}, "svc", venv.path)
-    if mount is not None and mount.kind == "bind":
-        yield Hit(
-            f"the container venv {venv.path} ({venv.source}) lies inside the bind mount "
-            f"{mount.source}:{mount.target}",
-            where,
-        )
+    return venv, covering_mount({"services": {"svc": body}}, "svc", venv.path), where
 
 
 def _inside(path: Path, root: Path) -> bool:

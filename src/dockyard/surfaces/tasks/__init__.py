@@ -8,9 +8,9 @@ from pathlib import Path
 
 from invoke.collection import Collection
 
-from dockyard.surfaces.tasks import check, env, stack
+from dockyard.surfaces.tasks import check, env, stack, venv
 
-__all__ = ["build_namespace", "check", "env", "stack"]
+__all__ = ["build_namespace", "check", "env", "stack", "venv"]
 
 
 def build_namespace(environments: Iterable[str] | None = None) -> Collection:
@@ -24,6 +24,7 @@ def build_namespace(environments: Iterable[str] | None = None) -> Collection:
     ns = Collection()
     ns.add_collection(env.collection())
     ns.add_task(check.check)
+    ns.add_collection(venv.collection())
     for name in environments if environments is not None else _configured_environments():
         if name not in ns.collections:
             ns.add_collection(stack.collection_for(name))
