@@ -6,6 +6,8 @@ import hashlib
 import os
 from pathlib import Path
 
+import pytest
+
 from dockyard.domain.config import load_settings
 from dockyard.testing import FakeRunner
 from dockyard.workflows.venvs import (
@@ -146,3 +148,19 @@ def test_dockerfile_env_rewrite() -> None:
     assert rewrite_dockerfile_env("RUN VIRTUAL_ENV=/a x\n", ("VIRTUAL_ENV",), "/b") == (
         "RUN VIRTUAL_ENV=/a x\n"
     )
+
+
+def test_edits_as_root_keep_the_project_owner(tmp_path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("needs root: files of another uid")
+    root = _poetry_project(tmp_path)
+    (root / "poetry.toml").unlink()
+    for path in [root, *root.rglob("*")]:
+        os.lchown(path, 4242, 4242)
+    environ = _env(tmp_path)
+    settings = load_settings(root, environ=environ)
+    plan = plan_relocate(settings, environ, FakeRunner(), _no_engine, envs=["dev"])  # type: ignore[arg-type]
+    list(apply_relocate(plan, lambda what: None))
+    assert (root / "poetry.toml").is_file()
+    assert list((root / ".dockyard/backups").glob("*/compose/docker-compose.dev.yml"))
+    assert [p for p in [root, *root.rglob("*")] if p.lstat().st_uid != 4242] == []

@@ -327,14 +327,31 @@ class Backups:
         target = self.folder / path.relative_to(self.root)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, target)
+        if os.geteuid() == 0:  # as root, the backups belong to the project's user too
+            uid, gid = project_ids(self.root)
+            for made in (target, *target.relative_to(self.root).parents):
+                if made != Path():
+                    os.lchown(self.root / made, uid, gid)
         self.saved.append(path)
+
+
+def write_keeping_owner(path: Path, text: str, root: Path) -> None:
+    """Write ``path`` atomically; as root, give it the owner it had (or the project's)."""
+    from dockyard.adapters.files import atomic_write
+
+    try:
+        st = path.stat()
+        ids = (st.st_uid, st.st_gid)
+    except FileNotFoundError:
+        ids = project_ids(root)
+    atomic_write(path, text)
+    if os.geteuid() == 0:
+        os.chown(path, *ids)
 
 
 def write_local_poetry_config(root: Path, backups: Backups) -> None:
     """Set ``[virtualenvs] in-project = false`` in the project's poetry.toml, keeping comments."""
     import tomlkit
-
-    from dockyard.adapters.files import atomic_write
 
     path = root / "poetry.toml"
     document = (
@@ -346,7 +363,7 @@ def write_local_poetry_config(root: Path, backups: Backups) -> None:
         document["virtualenvs"] = table
     table["in-project"] = False
     backups.save(path)
-    atomic_write(path, tomlkit.dumps(document))
+    write_keeping_owner(path, tomlkit.dumps(document), root)
 
 
 def set_compose_venv(
@@ -355,8 +372,6 @@ def set_compose_venv(
     """Set the venv variables of ``service``'s ``environment`` in a compose file (round-trip)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
-
-    from dockyard.adapters.files import atomic_write
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
@@ -379,7 +394,7 @@ def set_compose_venv(
 
     out = StringIO()
     yaml.dump(data, out)
-    atomic_write(path, out.getvalue())
+    write_keeping_owner(path, out.getvalue(), backups.root)
 
 
 def rewrite_dockerfile_env(text: str, variables: tuple[str, ...], venv_path: str) -> str:
@@ -405,13 +420,11 @@ def set_dockerfile_venv(
     path: Path, variables: tuple[str, ...], venv_path: str, backups: Backups
 ) -> None:
     """Point every ``ENV`` of ``variables`` in the Dockerfile at ``venv_path`` (backed up)."""
-    from dockyard.adapters.files import atomic_write
-
     text = path.read_text(encoding="utf-8")
     changed = rewrite_dockerfile_env(text, variables, venv_path)
     if changed != text:
         backups.save(path)
-        atomic_write(path, changed)
+        write_keeping_owner(path, changed, backups.root)
 
 
 def plan_relocate(

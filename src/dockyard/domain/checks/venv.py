@@ -49,7 +49,7 @@ def project_ownership(ctx: CheckContext) -> Iterator[Hit]:
         first,
     )
     for top in summary.tops[1:]:
-        yield Hit(f"{top} and what it holds are owned by another user", top)
+        yield Hit(f"{top} is owned by another user (and what it holds, if a folder)", top)
 
 
 @CHECKS.check(
