@@ -164,3 +164,21 @@ def test_edits_as_root_keep_the_project_owner(tmp_path: Path) -> None:
     assert (root / "poetry.toml").is_file()
     assert list((root / ".dockyard/backups").glob("*/compose/docker-compose.dev.yml"))
     assert [p for p in [root, *root.rglob("*")] if p.lstat().st_uid != 4242] == []
+
+
+def test_run_in_venv_uses_the_project_tool(tmp_path: Path) -> None:
+    from dockyard.workflows.venvs import run_in_venv
+
+    root = _poetry_project(tmp_path)
+    environ = {**_env(tmp_path), "VIRTUAL_ENV": "/somewhere/else"}
+    settings = load_settings(root, environ=environ)
+    runner = FakeRunner()
+    runner.respond(["poetry", "run"], returncode=5)
+    assert run_in_venv(settings, environ, runner, ["pytest", "-q"]) == 5
+    call = runner.calls[0]
+    assert call.argv == ("poetry", "run", "pytest", "-q") and call.cwd == root
+    assert "VIRTUAL_ENV" not in call.env  # an activated shell venv must not win
+    write_files(root, {"poetry.lock": None, "uv.lock": "version = 1\n"})
+    settings = load_settings(root, environ=environ)
+    assert run_in_venv(settings, environ, runner, ["pytest"]) == 0
+    assert runner.calls[1].argv == ("uv", "run", "pytest")

@@ -84,6 +84,8 @@ def scan_foreign(
             os.close(fd)
 
 
+_S_IFMT = 0o170000  # the file-type bits of st_mode (what stat.S_IFMT masks)
+_S_IFDIR = stat.S_IFDIR
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -98,12 +100,13 @@ def _list(
         names = os.listdir(fd)
     except OSError:
         return found, subdirs
+    # the hot loop: one fstatat per entry, a mode mask instead of a call
     for name in names:
         try:
             st = lstat(name, dir_fd=fd)
         except OSError:
             continue
-        is_dir = stat.S_ISDIR(st.st_mode)
+        is_dir = st.st_mode & _S_IFMT == _S_IFDIR
         if st.st_uid != uid:
             found.append(ForeignEntry(Path(rel + name), st.st_uid, st.st_gid, is_dir))
         if is_dir and name not in skip:
