@@ -11,6 +11,7 @@ from bench.harness import Result
 #: benchmark id -> module in bench/ defining ``run(repeat: int) -> list[Result]``
 BENCHMARKS: dict[str, str] = {
     "P1": "bench.p1_list",
+    "P2": "bench.p2_ownership",
     "P3": "bench.p3_live",
     "P4": "bench.p4_up",
     "P5": "bench.p5_context",

@@ -13,7 +13,7 @@ from tests.conftest import write
 def test_default_environments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     ns = build_namespace()
-    assert set(ns.collections) == {"env", "layout", "dev", "test", "ci"}
+    assert set(ns.collections) == {"env", "layout", "venv", "dev", "test", "ci"}
     assert "check" in ns.tasks
     assert "run" in ns.collections["test"].tasks and "run" not in ns.collections["dev"].tasks
     assert {"test", "clean"} <= set(ns.collections["ci"].tasks)
@@ -27,7 +27,7 @@ def test_environments_come_from_pyproject(tmp_path: Path, monkeypatch: pytest.Mo
     (tmp_path / "sub").mkdir()
     monkeypatch.chdir(tmp_path / "sub")
     ns = build_namespace()
-    assert set(ns.collections) == {"env", "layout", "dev", "test", "staging"}
+    assert set(ns.collections) == {"env", "layout", "venv", "dev", "test", "staging"}
     assert ns.collections["staging"].configuration()["dockyard_env"] == "staging"
 
 

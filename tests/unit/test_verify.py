@@ -29,7 +29,8 @@ def _report(root: Path, **kwargs: object) -> object:
 def test_clean_project_exits_0_with_skips(tmp_path: Path) -> None:
     report = _report(make_project(tmp_path))
     assert report.exit_code == 0  # type: ignore[attr-defined]
-    assert report.count(Status.SKIP) == 8  # type: ignore[attr-defined]  # PC002 + 7 live
+    # PC002, VE001 (no venv), VE002 (not Poetry) + 7 live
+    assert report.count(Status.SKIP) == 10  # type: ignore[attr-defined]
 
 
 def test_findings_exit_1_and_fail_on_threshold(tmp_path: Path) -> None:

@@ -58,6 +58,7 @@ _TOP_KEYS: dict[str, str] = {
     "dockerignore": "str",
     "package_manager": "str",
     "venv_path": "str",
+    "helper_image": "str",
     "default_uid": "int",
     "default_gid": "int",
     "test_command": "list",
@@ -84,6 +85,7 @@ ENV_VARS: dict[str, str] = {
     "DOCKYARD_DOCKERIGNORE": "dockerignore",
     "DOCKYARD_PACKAGE_MANAGER": "package_manager",
     "DOCKYARD_VENV_PATH": "venv_path",
+    "DOCKYARD_HELPER_IMAGE": "helper_image",
     "DOCKYARD_DEFAULT_UID": "default_uid",
     "DOCKYARD_DEFAULT_GID": "default_gid",
     "DOCKYARD_TEST_COMMAND": "test_command",
@@ -99,6 +101,7 @@ _DEFAULTS: dict[str, Any] = {
     "dockerignore": "docker/Dockerfile.dockerignore",
     "package_manager": "auto",
     "venv_path": "/opt/venv",
+    "helper_image": "debian:bookworm-slim",
     "default_uid": 1000,
     "default_gid": 1000,
     "test_command": ["pytest"],
@@ -142,6 +145,7 @@ class Settings:
     dockerignore: Path
     package_manager: PackageManager
     venv_path: str
+    helper_image: str
     default_uid: int
     default_gid: int
     test_command: tuple[str, ...]
@@ -394,6 +398,7 @@ def _build(
         dockerignore=_path(root, top["dockerignore"], "dockerignore", origins),
         package_manager=cast(PackageManager, top["package_manager"]),
         venv_path=top["venv_path"],
+        helper_image=top["helper_image"],
         default_uid=top["default_uid"],
         default_gid=top["default_gid"],
         test_command=tuple(top["test_command"]),

@@ -49,6 +49,7 @@ MODULES: tuple[str, ...] = (
     "dockyard.domain.checks.envfiles",
     "dockyard.domain.checks.lockfile",
     "dockyard.domain.checks.precommit",
+    "dockyard.domain.checks.venv",
     "dockyard.domain.checks.live",
 )
 
