@@ -30,7 +30,7 @@ def test_file_created_in_bind_mount_is_owned_by_build_uid(
         fileobj=dockerfile_context(DOCKERFILE),
         custom_context=True,
         buildargs={"BASE_IMAGE": base_image, "HOST_UID": str(uid), "HOST_GID": str(gid)},
-        tag="dockyard-test/harness:4242",
+        tag=f"dockyard-test/harness:{tmp_path.name.lower()[-40:]}",
         network_mode="none",
         rm=True,
     )
