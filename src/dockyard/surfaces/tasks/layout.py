@@ -15,10 +15,8 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
-from dockyard.domain.config import find_root
 from dockyard.errors import PlanError, UsageError
 from dockyard.surfaces.cli import echo, guarded
-from dockyard.surfaces.runtime import runtime_for
 
 __all__ = ["KILL_AFTER_STEP", "collection", "init", "migrate", "rollback"]
 
@@ -29,6 +27,9 @@ _DRY = "print every step (moves, new files, diffs) and change nothing"
 
 
 def _root(c: Context) -> Path:
+    from dockyard.domain.config import find_root
+    from dockyard.surfaces.runtime import runtime_for
+
     runtime = runtime_for(c)
     override = runtime.environ.get("DOCKYARD_ROOT")
     return Path(override).resolve() if override else find_root(runtime.cwd)
@@ -78,6 +79,8 @@ def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
     from dockyard.workflows import layout
 
     root = _root(c)
+    from dockyard.surfaces.runtime import runtime_for
+
     hook = _fault_hook(runtime_for(c).environ)
     if layout.pending_run(root) is not None and not dry_run:
         _resume(root, hook)
@@ -129,6 +132,8 @@ def migrate(
     from dockyard.workflows import layout
 
     root = _root(c)
+    from dockyard.surfaces.runtime import runtime_for
+
     hook = _fault_hook(runtime_for(c).environ)
     if layout.pending_run(root) is not None and not dry_run:
         _resume(root, hook)
