@@ -32,8 +32,8 @@ def connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerClient:
 
     host = environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
     try:
+        # the API version negotiation is the first round trip: no separate ping needed
         client = docker.from_env(environment=dict(environ), timeout=timeout)
-        client.ping()
     except DockerException as exc:
         raise _engine_error(host, exc) from None
     return client

@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 Output = Callable[[str], None]
+_EXITED = re.compile(r"Exited \((-?\d+)\)")
 _LOCK_WAIT = 600.0
 
 
@@ -135,31 +136,32 @@ class Stack:
     def wait_healthy(self, timeout: float = 300.0) -> None:
         """Wait until every container of the project runs and is healthy (if checked).
 
-        Polls the engine through the SDK (one cheap call per round) rather than
-        ``up --wait``, whose own polling adds half a second to an already running stack.
+        Polls the engine's container list (one call per round, state and health are in
+        it) rather than ``up --wait``, whose own polling adds half a second to an
+        already running stack.
         """
         client = self.connect()
         label = f"com.docker.compose.project={self.env.project_name}"
         deadline = time.monotonic() + timeout
         while True:
             pending = []
-            for container in client.containers.list(all=True, filters={"label": label}):
-                state = container.attrs.get("State", {})
-                health = (state.get("Health") or {}).get("Status")
-                if state.get("Status") != "running":
-                    if state.get("Status") == "exited" and state.get("ExitCode", 0) != 0:
+            for summary in client.api.containers(all=True, filters={"label": label}):
+                name = (summary.get("Names") or ["?"])[0].lstrip("/")
+                state, status = summary.get("State"), str(summary.get("Status") or "")
+                if state != "running":
+                    exit_code = _EXITED.search(status)
+                    if state == "exited" and exit_code and exit_code[1] != "0":
                         raise PlanError(
-                            f"container {container.name} exited with status "
-                            f"{state.get('ExitCode')}: see `dockyard {self.env.name}.logs`"
-                        )
-                    pending.append(f"{container.name}: {state.get('Status')}")
-                elif health not in (None, "healthy"):
-                    if health == "unhealthy":
-                        raise PlanError(
-                            f"container {container.name} is unhealthy: "
+                            f"container {name} exited with status {exit_code[1]}: "
                             f"see `dockyard {self.env.name}.logs`"
                         )
-                    pending.append(f"{container.name}: {health}")
+                    pending.append(f"{name}: {state}")
+                elif "(unhealthy)" in status:
+                    raise PlanError(
+                        f"container {name} is unhealthy: see `dockyard {self.env.name}.logs`"
+                    )
+                elif "(health: starting)" in status:
+                    pending.append(f"{name}: health starting")
             if not pending:
                 return
             if time.monotonic() > deadline:
@@ -168,11 +170,15 @@ class Stack:
 
     # ---------------------------------------------------------------- image state
     def image_state(self) -> Staleness:
-        """Is the service's image built for this host user and this lock file?"""
+        """Is the service's image built for this host user and this lock file?
+
+        A running container carries its image's labels in the container list, so the
+        common case (the environment is up) costs one engine call.
+        """
         client = self.connect()
         from docker.errors import ImageNotFound
 
-        running = client.containers.list(
+        running = client.api.containers(
             filters={
                 "label": [
                     f"com.docker.compose.project={self.env.project_name}",
@@ -181,8 +187,7 @@ class Stack:
             }
         )
         if running:
-            labels = running[0].image.labels if running[0].image else None
-            return staleness(labels or {}, self.expected)
+            return staleness(running[0].get("Labels") or {}, self.expected)
         name = self.compose.image_name(self.env.service)
         try:
             image = client.images.get(name)
