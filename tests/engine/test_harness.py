@@ -40,8 +40,8 @@ def test_file_created_in_bind_mount_is_owned_by_build_uid(
     try:
         output = docker_client.containers.run(
             image,
-            ["sh", "-c", "id -u && touch /work/made-in-container"],
-            volumes={str(work): {"bind": "/work", "mode": "rw"}},
+            ["sh", "-c", "id -u && touch /data/made-in-container"],
+            volumes={str(work): {"bind": "/data", "mode": "rw"}},
             network_mode="none",
             remove=True,
         )

@@ -6,12 +6,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from tests.engine.stackutil import dockyard
 from tests.flat_repo import manifest, write_flat_repo
 
 if TYPE_CHECKING:
@@ -49,14 +49,7 @@ def test_migrated_flat_repo_passes_compose_config_and_rolls_back(
 ) -> None:
     root = write_flat_repo(tmp_path / "shop")
     original = manifest(root)
-    done = subprocess.run(
-        [sys.executable, "-m", "dockyard", "layout.migrate"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = dockyard(root, "layout.migrate")
     assert done.returncode == 0, done.stderr
     for env in ("dev", "test", "ci"):
         config = _compose_config(root, env)
@@ -75,14 +68,7 @@ def test_migrated_flat_repo_passes_compose_config_and_rolls_back(
     assert str(root / "src") in {v["source"] for v in dev_app["volumes"]}
     # the env file's own value wins over the old compose default
     assert _model(root, "dev")["services"]["postgres"]["ports"][0]["published"] == "5433"
-    back = subprocess.run(
-        [sys.executable, "-m", "dockyard", "layout.rollback"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stderr
     assert manifest(root) == original
 
@@ -91,24 +77,10 @@ def test_static_checks_after_migrate_report_only_what_was_left(
     tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
     root = write_flat_repo(tmp_path / "shop")
-    done = subprocess.run(
-        [sys.executable, "-m", "dockyard", "layout.migrate", "--dockerfile"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = dockyard(root, "layout.migrate", "--dockerfile")
     assert done.returncode == 0, done.stderr
     left = done.stdout.split("left to you", 1)[1]
-    check = subprocess.run(
-        [sys.executable, "-m", "dockyard", "check", "--env", "dev", "--format", "json"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    check = dockyard(root, "check", "--env", "dev", "--format", "json")
     report = json.loads(check.stdout)
     failing = {c["id"] for c in report["checks"] if c["status"] in ("fail", "error")}
     # each failing check is one the migration said it left to the user
@@ -135,14 +107,7 @@ def test_init_scaffold_passes_compose_config(
 ) -> None:
     root = tmp_path / "fresh"
     root.mkdir()
-    done = subprocess.run(
-        [sys.executable, "-m", "dockyard", "layout.init"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = dockyard(root, "layout.init")
     assert done.returncode == 0, done.stderr
     for env in ("dev", "test", "ci"):
         model = _model(root, env)
