@@ -42,13 +42,14 @@ def ignored(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str,
     rels = [str(p) for p in paths]
     if not rels:
         return set()
-    # exit 1 means "none ignored", which is an answer, not a failure
+    # paths go in on stdin, NUL-separated (-z needs --stdin); exit 1 means "none ignored"
     done = runner.run(
-        ["git", "check-ignore", "--no-index", "-z", "--", *rels],
+        ["git", "check-ignore", "--no-index", "--stdin", "-z"],
         env=env,
         cwd=root,
         timeout=_TIMEOUT,
         check=False,
+        stdin="\0".join(rels) + "\0",
     )
     if done.returncode not in (0, 1):
         raise CommandError(done.argv, done.returncode, done.stderr)
