@@ -20,6 +20,21 @@ PUBLIC_MODULES = [
     "dockyard.domain.secrets",
     "dockyard.domain.identity",
     "dockyard.workflows.envs",
+    "dockyard.sessions",
+    "dockyard.adapters.compose",
+    "dockyard.adapters.git",
+    "dockyard.adapters.files",
+    "dockyard.domain.templates",
+    "dockyard.domain.images",
+    "dockyard.domain.dockerfile",
+    "dockyard.domain.ownership",
+    "dockyard.domain.venv",
+    "dockyard.domain.layout",
+    "dockyard.domain.findings",
+    "dockyard.workflows.stack",
+    "dockyard.workflows.layout",
+    "dockyard.workflows.venvs",
+    "dockyard.workflows.verify",
 ]
 
 
