@@ -68,6 +68,7 @@ _TOP_KEYS: dict[str, str] = {
 _ENV_KEYS: dict[str, str] = {
     "compose_files": "list",
     "env_file": "str",
+    "env_example": "str",
     "service": "str",
     "test_command": "list",
     "enabled": "bool",
@@ -120,7 +121,14 @@ class Layer:
 
 @dataclass(frozen=True)
 class Environment:
-    """One environment (dev, test, ci, ...): its compose files, env file and service."""
+    """One environment (dev, test, ci, ...): its compose files, env file and service.
+
+    ``origin`` says where the compose files come from: ``standard`` (the
+    ``compose/docker-compose.<env>.yml`` layout), ``configuration``, or what discovery
+    saw (``base file and its override``, ``file name``, ``COMPOSE_FILE``...). The env
+    file is passed to compose with ``--env-file``; outside the standard layout it may be
+    absent (``env_file_required`` false), as plain compose runs without ``.env``.
+    """
 
     name: str
     compose_files: tuple[Path, ...]
@@ -128,6 +136,14 @@ class Environment:
     service: str
     project_name: str
     test_command: tuple[str, ...]
+    env_example: Path | None = None
+    env_file_required: bool = True
+    origin: str = "standard"
+
+    @property
+    def project_dir(self) -> Path:
+        """The folder compose resolves relative paths from: the first file's folder."""
+        return self.compose_files[0].parent
 
 
 @dataclass(frozen=True)
@@ -195,12 +211,11 @@ def validate_env_name(name: str) -> str:
 
 
 def find_root(start: Path) -> Path:
-    """The nearest folder at or above ``start`` holding pyproject.toml or .git."""
-    start = start.resolve()
-    for folder in (start, *start.parents):
-        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
-            return folder
-    return start
+    """The repository root: the git top level, else the folder holding the compose
+    files, else the nearest pyproject.toml (see :func:`dockyard.domain.discovery.find_root`)."""
+    from dockyard.domain.discovery import find_root as discovered_root
+
+    return discovered_root(start)
 
 
 def layer_from_pyproject(root: Path) -> Layer:
@@ -248,10 +263,16 @@ def layer_from_environ(environ: Mapping[str, str]) -> Layer:
     return Layer("environment (DOCKYARD_*)", values)
 
 
-def merge(root: Path, layers: Sequence[Layer]) -> Settings:
-    """Apply ``layers`` over the defaults, lowest precedence first, and build Settings."""
+def merge(
+    root: Path, layers: Sequence[Layer], environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Apply ``layers`` over the defaults, lowest precedence first, and build Settings.
+
+    ``environ`` is what compose itself would read (``COMPOSE_FILE``,
+    ``COMPOSE_PROJECT_NAME``) when the environments are discovered.
+    """
     merged: dict[str, Any] = {k: v for k, v in _DEFAULTS.items() if k != "environments"}
-    envs: dict[str, dict[str, Any]] = {n: {} for n in DEFAULT_ENVIRONMENTS}
+    envs: dict[str, dict[str, Any]] = {}
     origins: dict[str, str] = dict.fromkeys(merged, "default")
     for layer in layers:
         _validate(layer)
@@ -263,7 +284,7 @@ def merge(root: Path, layers: Sequence[Layer]) -> Settings:
             else:
                 merged[key] = value
                 origins[key] = layer.source
-    return _build(root, merged, envs, origins)
+    return _build(root, merged, envs, origins, environ or {})
 
 
 def load_settings(
@@ -283,7 +304,7 @@ def load_settings(
             "command line", {k: v for k, v in (overrides or {}).items() if v is not None}
         ),
     ]
-    return merge(root, layers)
+    return merge(root, layers, environ)
 
 
 def _validate(layer: Layer) -> None:  # noqa: PLR0912 - one branch per rule reads best
@@ -360,40 +381,57 @@ def _check_type(source: str, key: str, kind: str, value: Any) -> None:
 
 
 def _build(
-    root: Path, top: dict[str, Any], envs: dict[str, dict[str, Any]], origins: dict[str, str]
+    root: Path,
+    top: dict[str, Any],
+    envs: dict[str, dict[str, Any]],
+    origins: dict[str, str],
+    environ: Mapping[str, str],
 ) -> Settings:
     root = root.resolve()
     project = top.get("project_name") or default_project_name(root)
     compose_dir = _path(root, top["compose_dir"], "compose_dir", origins)
     env_dir = _path(root, top["env_dir"], "env_dir", origins)
+    env_example = _path(root, top["env_example"], "env_example", origins)
+    discovered = _discovered(root, compose_dir, envs, environ)
+    defaults: dict[str, dict[str, Any]] = {}
+    if not discovered or all(f.origin == "standard" for f in discovered.values()):
+        defaults = {n: {} for n in DEFAULT_ENVIRONMENTS}
     environments: dict[str, Environment] = {}
-    for name, table in envs.items():
+    for name, table in {**defaults, **{n: {} for n in discovered}, **envs}.items():
         if not table.get("enabled", True):
             continue
-        files = table.get("compose_files") or [f"{top['compose_dir']}/docker-compose.{name}.yml"]
+        found = discovered.get(name)
+        if table.get("compose_files"):
+            files = tuple(
+                _path(root, f, f"environments.{name}.compose_files", origins)
+                for f in table["compose_files"]
+            )
+            origin = "configuration"
+        elif found is not None:
+            files, origin = found.files, found.origin
+        else:
+            files = (compose_dir / f"docker-compose.{name}.yml",)
+            origin = "standard"
+        env_file, required = _env_file(root, top, table, name, files, origin, origins)
         environments[name] = Environment(
             name=name,
-            compose_files=tuple(
-                _path(root, f, f"environments.{name}.compose_files", origins) for f in files
-            ),
-            env_file=_path(
-                root,
-                table.get("env_file") or f"{top['env_dir']}/.env.{name}",
-                f"environments.{name}.env_file",
-                origins,
-            ),
-            service=table.get("service") or top["service"],
-            project_name=f"{project}-{name}",
+            compose_files=files,
+            env_file=env_file,
+            service=table.get("service") or _service(top, files, origin, origins),
+            project_name=_project_name(project, name, files, origin, origins, environ),
             test_command=tuple(table.get("test_command") or top["test_command"]),
+            env_example=_env_example(root, table, name, env_file, env_example, origins),
+            env_file_required=required,
+            origin=origin,
         )
     return Settings(
         root=root,
         project_name=project,
-        default_env=top["default_env"],
+        default_env=_default_env(top, environments, origins),
         service=top["service"],
         compose_dir=compose_dir,
         env_dir=env_dir,
-        env_example=_path(root, top["env_example"], "env_example", origins),
+        env_example=env_example,
         dockerfile=_path(root, top["dockerfile"], "dockerfile", origins),
         dockerignore=_path(root, top["dockerignore"], "dockerignore", origins),
         package_manager=cast(PackageManager, top["package_manager"]),
@@ -406,6 +444,143 @@ def _build(
         environments=environments,
         origins=origins,
     )
+
+
+def _discovered(
+    root: Path, compose_dir: Path, envs: Mapping[str, Mapping[str, Any]], environ: Mapping[str, str]
+) -> dict[str, Any]:
+    """Stacks found outside the standard layout, when the standard layout is absent."""
+    from dockyard.domain.discovery import discover
+
+    standard = compose_dir.is_dir() and any(compose_dir.glob("docker-compose.*.yml"))
+    if standard:
+        extra = {}
+        for path in sorted(compose_dir.glob("docker-compose.*.yml")):
+            name = path.name[len("docker-compose.") : -len(".yml")]
+            if _ENV_NAME.match(name) and name not in envs:
+                extra[name] = _Found((path,), "standard")
+        return extra
+    if any(table.get("compose_files") for table in envs.values()):
+        return {}
+    rel = compose_dir.relative_to(root).as_posix() if compose_dir != root else "."
+    skip = (rel,) if rel not in (".", "docker") and (compose_dir / "Dockerfile").exists() else ()
+    return {
+        stack.name: _Found(stack.files, stack.origin)
+        for stack in discover(root, environ, skip=skip)
+        if _ENV_NAME.match(stack.name)
+    }
+
+
+@dataclass(frozen=True)
+class _Found:
+    files: tuple[Path, ...]
+    origin: str
+
+
+def _env_file(
+    root: Path,
+    top: Mapping[str, Any],
+    table: Mapping[str, Any],
+    name: str,
+    files: tuple[Path, ...],
+    origin: str,
+    origins: Mapping[str, str],
+) -> tuple[Path, bool]:
+    """The ``--env-file`` of an environment, and whether it must exist.
+
+    Configured, else ``env/.env.<name>`` in the standard layout; outside it,
+    ``.env.<name>`` beside the compose files when it exists, else the ``.env`` plain
+    compose reads (optional, as it is for compose).
+    """
+    if table.get("env_file"):
+        return _path(root, table["env_file"], f"environments.{name}.env_file", origins), True
+    if origin in ("standard", "configuration"):
+        return _path(root, f"{top['env_dir']}/.env.{name}", "env_dir", origins), True
+    folder = files[0].parent
+    named = folder / f".env.{name}"
+    if named.is_file() or named.is_symlink():
+        return named, True
+    return folder / ".env", False
+
+
+def _env_example(
+    root: Path,
+    table: Mapping[str, Any],
+    name: str,
+    env_file: Path,
+    default: Path,
+    origins: Mapping[str, str],
+) -> Path | None:
+    """The template of an environment's env file: configured, else ``<env file>.example``
+    (``.env.test.example``), else the project's example (``env/.env.example``,
+    ``.env.example`` beside the env file), else None."""
+    if table.get("env_example"):
+        return _path(root, table["env_example"], f"environments.{name}.env_example", origins)
+    candidates = [
+        env_file.with_name(env_file.name + ".example"),
+        env_file.parent / f".env.{name}.example",
+        default,
+        env_file.parent / ".env.example",
+        env_file.parent / ".env.sample",
+        env_file.parent / ".env.template",
+    ]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    return default if origins.get("env_example", "default") != "default" else None
+
+
+def _project_name(
+    project: str,
+    name: str,
+    files: tuple[Path, ...],
+    origin: str,
+    origins: Mapping[str, str],
+    environ: Mapping[str, str],
+) -> str:
+    """``<project>-<env>`` in the standard layout or when configured; otherwise the
+    name compose derives itself (the stack's ``name:`` or its folder), so volumes and
+    containers keep the names the project's own ``docker compose`` gives them."""
+    from dockyard.domain.discovery import compose_project_name
+
+    if origins.get("project_name", "default") != "default":
+        return f"{project}-{name}"
+    if origin in ("standard", "configuration"):
+        return compose_project_name(files, {}) if _declares_name(files) else f"{project}-{name}"
+    return compose_project_name(files, environ)
+
+
+def _declares_name(files: tuple[Path, ...]) -> bool:
+    from dockyard.domain.discovery import _NAME_KEY
+
+    for path in files:
+        try:
+            if _NAME_KEY.search(path.read_text(encoding="utf-8", errors="replace")):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def _service(
+    top: Mapping[str, Any], files: tuple[Path, ...], origin: str, origins: Mapping[str, str]
+) -> str:
+    """The configured service; outside the standard layout, the stack's Python service."""
+    if origin == "standard" or origins.get("service", "default") != "default":
+        return str(top["service"])
+    from dockyard.domain.discovery import guess_app_service
+
+    return guess_app_service(files, str(top["service"]))
+
+
+def _default_env(
+    top: Mapping[str, Any], environments: Mapping[str, Environment], origins: Mapping[str, str]
+) -> str:
+    """The configured default environment; else ``dev`` or the only one discovered."""
+    wanted = str(top["default_env"])
+    if wanted in environments or origins.get("default_env", "default") != "default":
+        return wanted
+    return next(iter(environments), wanted)
 
 
 def default_project_name(root: Path) -> str:
