@@ -477,7 +477,7 @@ class _Found:
     origin: str
 
 
-def _env_file(
+def _env_file(  # noqa: PLR0917 - one value of each source, named at the call
     root: Path,
     top: Mapping[str, Any],
     table: Mapping[str, Any],
@@ -503,7 +503,7 @@ def _env_file(
     return folder / ".env", False
 
 
-def _env_example(
+def _env_example(  # noqa: PLR0917 - one value of each source, named at the call
     root: Path,
     table: Mapping[str, Any],
     name: str,
@@ -530,7 +530,7 @@ def _env_example(
     return default if origins.get("env_example", "default") != "default" else None
 
 
-def _project_name(
+def _project_name(  # noqa: PLR0917 - one value of each source, named at the call
     project: str,
     name: str,
     files: tuple[Path, ...],

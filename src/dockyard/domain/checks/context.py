@@ -1,7 +1,8 @@
 """What checks read: settings, the environment, and parsed inputs cached for one run.
 
-Each input (the Dockerfile, the compose files, the env-file findings, the live probe)
-is read at most once per run however many checks use it. A failure to read is kept
+Each input (the repository model: compose files, services, builds, Dockerfiles and
+Python projects; the env-file findings; the live probe) is read at most once per run
+however many checks use it. A failure to read is kept
 and raised again to every check that needs the input, so each reports ERROR with the
 same reason instead of the first one hiding it.
 """
@@ -16,9 +17,11 @@ from typing import Any, TypeVar
 from dockyard.adapters.runner import Runner
 from dockyard.domain.checks.registry import SkipCheck
 from dockyard.domain.config import Environment, Settings
-from dockyard.domain.dockerfile import Dockerfile, parse_dockerfile
+from dockyard.domain.dockerfile import Dockerfile
 from dockyard.domain.findings import Finding
-from dockyard.errors import ConfigError, DockyardError
+from dockyard.domain.repository import ComposeFile, ComposeStack, Repository
+from dockyard.domain.services import BuildInfo, Service
+from dockyard.errors import DockyardError
 
 __all__ = ["BuildSpec", "CheckContext", "ComposeFile", "LiveData"]
 
@@ -26,14 +29,6 @@ T = TypeVar("T")
 
 #: What the live probe found: the probe's JSON plus host-side facts (see checks.live).
 LiveData = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class ComposeFile:
-    """One compose file: its path relative to the root and its round-trip YAML data."""
-
-    path: Path
-    data: Any
 
 
 @dataclass(frozen=True)
@@ -58,7 +53,37 @@ class CheckContext:
     live: bool = False
     run_pre_commit: bool = False
     live_source: Callable[[CheckContext], LiveData] | None = None
+    repository: Repository | None = None
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def repo(self) -> Repository:
+        """The repository model shared by every check of the run (made on first use)."""
+        if self.repository is None:
+            from dockyard.domain.repository import Repository
+
+            self.repository = Repository(self.settings, self.runner, self.environ)
+        return self.repository
+
+    def stack(self) -> ComposeStack:
+        """The environment's stack as compose resolves it (ERROR when compose rejects it)."""
+        return self.repo.stack(self.env.name)
+
+    def built(self) -> list[tuple[Service, BuildInfo]]:
+        """``(service, build)`` for every service the environment builds; SKIP if none."""
+        stack = self.stack()
+        pairs = [(s, s.build) for s in stack.built() if s.build is not None]
+        if not pairs:
+            if not stack.readable():
+                raise SkipCheck(f"no readable compose file for environment {self.env.name!r}")
+            raise SkipCheck(f"no service of environment {self.env.name!r} is built")
+        return pairs
+
+    def stage_dockerfile(self, build: BuildInfo) -> Dockerfile | None:
+        """The Dockerfile a build uses, parsed; None when it is missing (DF004 says so)."""
+        if build.dockerfile is None or not build.dockerfile.is_file():
+            return None
+        return self.repo.dockerfile(build.dockerfile)
 
     def rel(self, path: Path) -> Path:
         """``path`` relative to the repository root."""
@@ -76,101 +101,56 @@ class CheckContext:
         return value  # type: ignore[no-any-return]
 
     def compose_files(self) -> list[ComposeFile]:
-        """The environment's compose files that exist, parsed (ERROR when invalid)."""
-        return self._once("compose", self._load_compose)
-
-    def _load_compose(self) -> list[ComposeFile]:
-        from ruamel.yaml import YAML
-        from ruamel.yaml.error import YAMLError
-
-        yaml = YAML(typ="rt")
-        found: list[ComposeFile] = []
-        for path in self.env.compose_files:
-            if not path.is_file():
-                continue
-            try:
-                data = yaml.load(path.read_text(encoding="utf-8"))
-            except YAMLError as exc:
-                mark = getattr(exc, "problem_mark", None)
-                where = f":{mark.line + 1}" if mark is not None else ""
-                raise ConfigError("invalid YAML", source=f"{self.rel(path)}{where}") from None
-            except (OSError, UnicodeDecodeError) as exc:
-                raise ConfigError(f"cannot read: {exc}", source=str(self.rel(path))) from None
-            found.append(ComposeFile(self.rel(path), data))
+        """The environment's compose files that parse (SKIP when there is none)."""
+        stack = self.stack()
+        found = stack.readable()
         if not found:
-            shown = ", ".join(str(self.rel(p)) for p in self.env.compose_files)
-            raise SkipCheck(f"no compose file for environment {self.env.name!r} ({shown})")
+            shown = ", ".join(str(f.path) for f in stack.files)
+            raise SkipCheck(f"no readable compose file for environment {self.env.name!r} ({shown})")
         return found
 
     def services(self) -> list[tuple[ComposeFile, str, Any]]:
         """Every ``(file, service name, service mapping)`` of the compose files."""
         result: list[tuple[ComposeFile, str, Any]] = []
         for compose in self.compose_files():
-            services: Any = compose.data.get("services") if hasattr(compose.data, "get") else None
+            services: Any = compose.data.get("services")
             if services is not None and hasattr(services, "items"):
                 result.extend((compose, name, body) for name, body in services.items())
         return result
 
     def build_spec(self) -> BuildSpec:
-        """Dockerfile, target and args of the service's ``build:``, else the configured file."""
+        """Dockerfile, target and args of the main service's build (else configuration)."""
         return self._once("build", self._load_build)
 
     def _load_build(self) -> BuildSpec:
-        spec = BuildSpec(
+        try:
+            app = self.stack().app
+        except SkipCheck:
+            app = None
+        if app is not None and app.build is not None and app.build.dockerfile is not None:
+            where, _ = self.stack().locate(app.name, "build")
+            build = app.build
+            return BuildSpec(
+                build.dockerfile or build.context / "Dockerfile",
+                build.context,
+                build.target,
+                build.args,
+                str(where or "compose"),
+            )
+        return BuildSpec(
             self.settings.dockerfile,
             self.settings.dockerignore.parent,
             None,
             {},
             "configuration (dockerfile)",
         )
-        try:
-            services = self.services()
-        except SkipCheck:
-            return spec
-        for compose, name, body in services:
-            if name != self.env.service or not hasattr(body, "get"):
-                continue
-            build = body.get("build")
-            if build is None:
-                continue
-            folder = (self.settings.root / compose.path).parent
-            if isinstance(build, str):
-                context = (folder / build).resolve()
-                return BuildSpec(context / "Dockerfile", context, None, {}, str(compose.path))
-            context = (folder / str(build.get("context", "."))).resolve()
-            dockerfile = context / str(build.get("dockerfile", "Dockerfile"))
-            raw_args = build.get("args") or {}
-            args: dict[str, str] = {}
-            if hasattr(raw_args, "items"):
-                args = {str(k): str(v) for k, v in raw_args.items() if v is not None}
-            else:
-                for item in raw_args:
-                    key, sep, value = str(item).partition("=")
-                    if sep:
-                        args[key] = value
-            target = build.get("target")
-            return BuildSpec(
-                dockerfile.resolve(),
-                context,
-                str(target) if target else None,
-                args,
-                str(compose.path),
-            )
-        return spec
 
     def dockerfile(self) -> Dockerfile:
-        """The service's Dockerfile, parsed; SKIP when there is none."""
-        return self._once("dockerfile", self._load_dockerfile)
-
-    def _load_dockerfile(self) -> Dockerfile:
+        """The main service's Dockerfile, parsed; SKIP when there is none."""
         path = self.build_spec().dockerfile
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise SkipCheck(f"no Dockerfile at {self.rel(path)}") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read: {exc}", source=str(self.rel(path))) from None
-        return parse_dockerfile(text, self.rel(path))
+        if not path.is_file():
+            raise SkipCheck(f"no Dockerfile at {self.rel(path)}")
+        return self.repo.dockerfile(path)
 
     def env_findings(self) -> list[Finding]:
         """Findings of :func:`dockyard.workflows.envs.check_env` for the environment."""
