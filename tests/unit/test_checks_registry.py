@@ -32,7 +32,7 @@ def test_fresh_registry_each_time() -> None:
 
 def test_select_only_skip_prefix_alias() -> None:
     registry = default_registry()
-    assert [c.id for c in registry.select(only=["DF*"])] == ["DF001", "DF002", "DF003"]
+    assert [c.id for c in registry.select(only=["DF*"])] == ["DF001", "DF002", "DF003", "DF004"]
     assert [c.id for c in registry.select(only=["hadolint:DL3002"])] == ["DF001"]
     chosen = [c.id for c in registry.select(skip=["LV*", "ENV*"])]
     assert "LV001" not in chosen and "ENV001" not in chosen and "DF001" in chosen

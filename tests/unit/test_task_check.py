@@ -59,7 +59,7 @@ def test_output_file_and_only(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     root = make_project(tmp_path)
     assert _exit_code(_ctx(root), format="json", output="report.json", only="DF*,LK001") == 0
     data = json.loads((root / "report.json").read_text())
-    assert [c["id"] for c in data["checks"]] == ["DF001", "DF002", "DF003", "LK001"]
+    assert [c["id"] for c in data["checks"]] == ["DF001", "DF002", "DF003", "DF004", "LK001"]
     assert "wrote report.json" in capsys.readouterr().out
 
 

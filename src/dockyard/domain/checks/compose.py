@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from dockyard.domain.checks.context import CheckContext
 from dockyard.domain.checks.registry import CheckSet, Hit
@@ -92,25 +93,146 @@ def host_ids_by_name(ctx: CheckContext) -> Iterator[Hit]:
 def _build_args_pass_ids(ctx: CheckContext) -> Iterator[Hit]:
     from dockyard.domain.checks.registry import SkipCheck
 
-    spec = ctx.build_spec()
-    if spec.source.startswith("configuration"):
-        return
     try:
-        dockerfile = ctx.dockerfile()
+        built = ctx.built()
     except SkipCheck:
         return
-    declared = set(dockerfile.global_defaults())
-    for stage in dockerfile.stages:
-        declared.update(stage.args())
-    for compose, name, body in ctx.services():
-        if name != ctx.env.service or not hasattr(body, "get"):
+    for service, build in built:
+        dockerfile = ctx.stage_dockerfile(build)
+        if dockerfile is None:
             continue
+        declared = set(dockerfile.global_defaults())
+        for stage in dockerfile.stages:
+            declared.update(stage.args())
         for var in ("HOST_UID", "HOST_GID"):
-            if var in declared and var not in spec.args:
+            if var in declared and var not in build.args:
+                file, line = ctx.stack().locate(service.name, "build")
                 yield Hit(
-                    f"service {name!r} builds a Dockerfile with ARG {var} "
-                    f"but its build.args do not pass {var}",
-                    compose.path,
-                    line_of(body, "build"),
+                    f"service {service.name!r} builds {ctx.rel(dockerfile.path)}, which has "
+                    f"ARG {var}, but its build.args do not pass {var}",
+                    file,
+                    line,
                     hint=f"add `{var}: ${{{var}}}` under build.args",
                 )
+
+
+@CHECKS.check(
+    "CO003",
+    "Every env_file a service loads exists",
+    Level.ERROR,
+    hint="create the env file (from its template) or mark the entry `required: false`",
+)
+def env_files_exist(ctx: CheckContext) -> Iterator[Hit]:
+    """Required ``env_file`` entries exist (compose refuses to start without them)."""
+    from dockyard.domain.checks.registry import SkipCheck
+
+    stack = ctx.stack()
+    refs = {ref.path: ref for s in stack.services.values() for ref in s.env_files}
+    if not refs:
+        raise SkipCheck(f"no service of environment {ctx.env.name!r} loads an env_file")
+    ignored = _ignored(ctx, [p for p, ref in refs.items() if ref.required and not p.exists()])
+    for path, ref in refs.items():
+        if not ref.required or path.is_file():
+            continue
+        users = sorted(s.name for s in stack.services.values() if ref in s.env_files)
+        template = _template_for(path)
+        hint = None
+        if path in ignored:
+            hint = (
+                f"git ignores {ctx.rel(path)} (a developer's own file): "
+                + (f"create it from {ctx.rel(template)}" if template else "create it")
+            )
+        elif template is not None:
+            hint = f"create it from {ctx.rel(template)}"
+        yield Hit(
+            f"{ctx.rel(path)} (env_file of {', '.join(users)}) does not exist: "
+            "compose will not start the stack",
+            ref.file,
+            ref.line,
+            hint=hint,
+        )
+
+
+@CHECKS.check(
+    "CO004",
+    "Every bind-mount source exists",
+    Level.WARNING,
+    hint="create the file or folder (or fix the path): Docker creates a missing source as "
+    "an empty root-owned folder",
+)
+def bind_sources_exist(ctx: CheckContext) -> Iterator[Hit]:
+    """Bind-mount sources exist on the host (a missing one becomes a root-owned folder)."""
+    from dockyard.domain.checks.registry import SkipCheck
+
+    stack = ctx.stack()
+    binds = [(s, v) for s in stack.services.values() for v in s.volumes if v.kind == "bind"]
+    if not binds:
+        raise SkipCheck(f"no service of environment {ctx.env.name!r} bind-mounts a host path")
+    for service, volume in binds:
+        source = Path(volume.source or "")
+        if volume.source and not source.exists() and not source.is_symlink():
+            file, line = stack.locate(service.name, "volumes")
+            yield Hit(
+                f"service {service.name!r} mounts {ctx.rel(source)} at {volume.target}, "
+                "which does not exist on the host",
+                file,
+                line,
+            )
+
+
+@CHECKS.check(
+    "CO005",
+    "Every compose file of the environment is a compose mapping",
+    Level.ERROR,
+    hint="give the file a `services:` mapping, or remove it from the environment",
+)
+def compose_files_valid(ctx: CheckContext) -> Iterator[Hit]:
+    """Each compose file exists and holds a mapping (an empty file stops compose)."""
+    for compose in ctx.stack().files:
+        if compose.problem is not None:
+            yield Hit(f"{compose.path}: {compose.problem}", compose.path)
+
+
+@CHECKS.check(
+    "CO006",
+    "The environment's service is defined",
+    Level.ERROR,
+    hint="set `service` for the environment in [tool.dockyard] (or name the service `app`)",
+)
+def service_defined(ctx: CheckContext) -> Iterator[Hit]:
+    """The service tasks run in (``exec``, ``test.run``, ``ci.test``) is in the stack."""
+    from dockyard.domain.checks.registry import SkipCheck
+
+    stack = ctx.stack()
+    if not stack.readable():
+        raise SkipCheck("no readable compose file (see CO005)")
+    if stack.app is None:
+        known = ", ".join(sorted(stack.services)) or "none"
+        yield Hit(
+            f"service {ctx.env.service!r} is not in environment {ctx.env.name!r} "
+            f"(services: {known})",
+            stack.readable()[0].path,
+        )
+
+
+def _template_for(path: Path) -> Path | None:
+    for candidate in (
+        path.with_name(path.name + ".example"),
+        path.with_name(path.name + ".sample"),
+        path.with_name(path.name + ".template"),
+        path.parent / ".env.example",
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _ignored(ctx: CheckContext, paths: list[Path]) -> set[Path]:
+    from dockyard.adapters import git
+
+    inside = [p for p in paths if ctx.settings.root in p.parents]
+    if not inside or not ctx.is_git_repository():
+        return set()
+    rels = [p.relative_to(ctx.settings.root) for p in inside]
+    found = git.ignored(ctx.runner, ctx.settings.root, rels, ctx.environ)
+    return {ctx.settings.root / p for p in found}

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from dockyard.domain.checks.context import CheckContext
-from dockyard.domain.checks.registry import CheckSet, Hit, SkipCheck
+from dockyard.domain.checks.registry import CheckSet, Hit
 from dockyard.domain.findings import Level
+from dockyard.domain.services import BuildInfo, ignore_file_for
 
 __all__ = ["CHECKS", "effective_dockerignore"]
 
@@ -24,8 +25,7 @@ _MUST_EXCLUDE = {
 
 def effective_dockerignore(dockerfile: Path, context: Path) -> Path:
     """The ignore file a build reads: ``<Dockerfile>.dockerignore``, else the context's."""
-    beside = dockerfile.with_name(dockerfile.name + ".dockerignore")
-    return beside if beside.is_file() else context / ".dockerignore"
+    return ignore_file_for(dockerfile, context)
 
 
 @CHECKS.check(
@@ -35,45 +35,74 @@ def effective_dockerignore(dockerfile: Path, context: Path) -> Path:
     hint="add `.venv/`, `.env*` (then `!.env.example`) and `.git/` to the .dockerignore",
 )
 def dockerignore_excludes(ctx: CheckContext) -> Iterator[Hit]:
-    """The ignore file the build really reads excludes venvs, env files and .git."""
+    """For every build, the ignore file BuildKit reads (``<Dockerfile>.dockerignore``
+    beside the Dockerfile, else ``<context>/.dockerignore``) excludes venvs, env files
+    and .git."""
+    seen: set[Path] = set()
+    for _, build in ctx.built():
+        if build.ignore_file in seen:
+            continue
+        seen.add(build.ignore_file)
+        yield from _judge(ctx, build)
+
+
+def _judge(ctx: CheckContext, build: BuildInfo) -> Iterator[Hit]:
     from docker.utils.build import PatternMatcher
 
-    spec = ctx.build_spec()
-    if not spec.dockerfile.is_file():
-        raise SkipCheck(f"no Dockerfile at {ctx.rel(spec.dockerfile)}: nothing is built")
-    used = effective_dockerignore(spec.dockerfile, spec.context)
-    # the seed's trap: docker/.dockerignore beside the Dockerfile, never read with `context: ..`
-    candidates = [ctx.settings.dockerignore, spec.dockerfile.parent / ".dockerignore"]
-    configured = next((p for p in candidates if p.is_file() and p != used), used)
+    used = build.ignore_file
     if not used.is_file():
+        unread = [
+            p
+            for p in (ctx.settings.dockerignore, _beside(build))
+            if p is not None and p.is_file() and p != used
+        ]
         extra = ""
-        if configured.is_file() and configured != used:
+        if unread:
             extra = (
-                f" ({ctx.rel(configured)} exists but the build does not read it: "
-                f"the context is {ctx.rel(spec.context)}/)"
+                f" ({ctx.rel(unread[0])} exists but the build does not read it: "
+                f"the context is {ctx.rel(build.context)}/)"
             )
+        beside = ctx.rel(build.dockerfile) if build.dockerfile is not None else None
         yield Hit(
-            f"no {ctx.rel(used)}: the whole context, .venv and .git included, "
-            f"is sent to the engine{extra}",
+            f"no {ctx.rel(used)}: the whole context of {ctx.rel(build.context)}/, .venv and "
+            f".git included, is sent to the engine{extra}",
             ctx.rel(used),
-            hint=f"create {ctx.rel(used)} (or {ctx.rel(spec.dockerfile)}.dockerignore)",
+            hint=f"create {ctx.rel(used)}" + (f" (or {beside}.dockerignore)" if beside else ""),
         )
         return
     patterns = [
         line.strip()
-        for line in used.read_text(encoding="utf-8").splitlines()
+        for line in _read(used).splitlines()
         if line.strip() and not line.strip().startswith("#")
     ]
     matcher: Any = PatternMatcher(patterns)  # its stubs want PathLike; str is what it takes
     for label, sample in _MUST_EXCLUDE.items():
         if not matcher.matches(sample):
             yield Hit(f"{label} is not excluded from the build context", ctx.rel(used))
-    for env_file in sorted(ctx.settings.env_dir.glob(".env*")):
+    env_files = {ref.path for s in ctx.stack().services.values() for ref in s.env_files}
+    env_files.update(ctx.settings.env_dir.glob(".env*"))
+    for env_file in sorted(env_files):
         if env_file.name.endswith((".example", ".template", ".sample")):
             continue
         try:
-            inside = env_file.relative_to(spec.context)
+            inside = env_file.relative_to(build.context)
         except ValueError:
             continue
         if not matcher.matches(inside.as_posix()):
             yield Hit(f"{inside.as_posix()} is not excluded from the build context", ctx.rel(used))
+
+
+def _beside(build: BuildInfo) -> Path | None:
+    return build.dockerfile.parent / ".dockerignore" if build.dockerfile is not None else None
+
+
+def _read(path: Path) -> str:
+    from dockyard.errors import ConfigError
+
+    try:
+        data = path.read_bytes()[: 1 << 20]
+    except OSError as exc:
+        raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
+    if b"\0" in data:
+        raise ConfigError("binary content, not an ignore file", source=str(path))
+    return data.decode("utf-8", "replace")
