@@ -110,13 +110,18 @@ def test_ve003_pass_and_fail(tmp_path: Path) -> None:
     result = run_one("VE003", context(root))
     assert result.status is Status.FAIL
     message = result.findings[0].message
-    assert "/app/.venv (docker/Dockerfile:13 ENV) lies inside the bind mount ..:/app" in message
-    # a named volume over the venv hides the bind mount there
+    assert "/app/.venv (docker/Dockerfile:13 ENV) lies inside the bind mount .:/app" in message
+    # a volume over the venv hides the image's venv from the host, but Docker still
+    # makes its mount point inside the host's project, as root: still a finding
     write_files(
         root,
         {"compose/docker-compose.dev.yml": BIND + "      - venv:/app/.venv\nvolumes:\n  venv:\n"},
     )
-    assert run_one("VE003", context(root)).status is Status.PASS
+    result = run_one("VE003", context(root))
+    assert result.status is Status.FAIL and "(volume venv covers it)" in result.findings[0].message
+    write_files(root, {"compose/docker-compose.dev.yml": BIND + "      - /app/.venv\n"})
+    result = run_one("VE003", context(root))
+    assert result.status is Status.FAIL and "anonymous volume" in result.findings[0].message
     compose = BIND + "    environment:\n      UV_PROJECT_ENVIRONMENT: /app/.venv\n"
     write_files(root, {"compose/docker-compose.dev.yml": compose, "docker/Dockerfile": ""})
     result = run_one("VE003", context(root))

@@ -8,7 +8,7 @@ from pathlib import Path
 from dockyard.adapters.runner import Runner
 from dockyard.errors import CommandError
 
-__all__ = ["ignored", "is_repository", "tracked"]
+__all__ = ["ignore_rules", "ignored", "is_repository", "tracked"]
 
 _TIMEOUT = 30.0
 
@@ -54,3 +54,47 @@ def ignored(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str,
     if done.returncode not in (0, 1):
         raise CommandError(done.argv, done.returncode, done.stderr)
     return {Path(p) for p in done.stdout.split("\0") if p}
+
+
+def ignore_rules(
+    runner: Runner,
+    root: Path,
+    paths: Iterable[Path],
+    env: Mapping[str, str],
+    *,
+    ignorecase: bool,
+) -> dict[Path, tuple[str, int, str]]:
+    """For each of ``paths`` that git ignores, the rule: ``(file, line, pattern)``.
+
+    ``ignorecase`` sets ``core.ignorecase`` for the query, as a checkout on macOS or
+    Windows has it, so a rule such as ``ENV/`` is seen to hide ``env/`` there.
+    """
+    rels = [str(p) for p in paths]
+    if not rels:
+        return {}
+    done = runner.run(
+        [
+            "git",
+            "-c",
+            f"core.ignorecase={'true' if ignorecase else 'false'}",
+            "check-ignore",
+            "--no-index",
+            "--verbose",
+            "--stdin",
+            "-z",
+        ],
+        env=env,
+        cwd=root,
+        timeout=_TIMEOUT,
+        check=False,
+        stdin="\0".join(rels) + "\0",
+    )
+    if done.returncode not in (0, 1):
+        raise CommandError(done.argv, done.returncode, done.stderr)
+    fields = done.stdout.split("\0")
+    rules: dict[Path, tuple[str, int, str]] = {}
+    for index in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = fields[index : index + 4]
+        if source and not pattern.startswith("!"):
+            rules[Path(path)] = (source, int(line or 0), pattern)
+    return rules

@@ -266,6 +266,11 @@ def container_venv(
             if variable in found:
                 value, line = found[variable]
                 return ContainerVenv(value, f"{dockerfile.path}:{line} ENV", variable)
+        from dockyard.domain.imagevenv import venv_made_by_build
+
+        made = venv_made_by_build(dockerfile, target, environment)
+        if made is not None:
+            return made
     return ContainerVenv(default, "configuration (venv_path)", None)
 
 

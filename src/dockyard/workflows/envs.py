@@ -209,7 +209,10 @@ def _git_findings(
     committed = {f".env.{name}" for name in settings.committed_envs}
     for rel in sorted(tracked):
         env_file = parsed[rels[rel]]
-        if not _is_template(rel) and rel.name not in committed:
+        local = rels[rel].parent == settings.env_dir or (
+            env_file is not None and _holds_secrets(env_file)
+        )
+        if not _is_template(rel) and rel.name not in committed and local:
             findings.append(
                 Finding(
                     "ENV005",

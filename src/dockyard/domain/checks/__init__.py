@@ -48,6 +48,7 @@ MODULES: tuple[str, ...] = (
     "dockyard.domain.checks.dockerignore",
     "dockyard.domain.checks.envfiles",
     "dockyard.domain.checks.lockfile",
+    "dockyard.domain.checks.gitfiles",
     "dockyard.domain.checks.precommit",
     "dockyard.domain.checks.venv",
     "dockyard.domain.checks.live",

@@ -157,14 +157,35 @@ class CheckContext:
         return self._once("env", self._load_env)
 
     def _load_env(self) -> list[Finding]:
+        """check_env over the environment's env file and every env file its services load,
+        each compared with its own template (``.env.test.example`` for ``.env.test``)."""
+        from dataclasses import replace
+
         from dockyard.workflows.envs import check_env
 
-        if not self.env.env_file.is_file() and not self.env.env_file.is_symlink():
+        files = [self.env.env_file] if self.env.env_file.is_file() else []
+        try:
+            stack = self.stack()
+        except DockyardError:
+            stack = None
+        if stack is not None:
+            for service in stack.services.values():
+                files += [r.path for r in service.env_files if r.path.is_file()]
+        files = list(dict.fromkeys(files))
+        if not files:
             raise SkipCheck(
                 f"{self.rel(self.env.env_file)} not found: create it with "
                 f"`dockyard env.init --env {self.env.name}`"
             )
-        return check_env(self.settings, self.env, self.environ, self.runner)
+        findings: dict[tuple[Any, ...], Finding] = {}
+        for path in files:
+            example = _template(path, self.env.env_example or self.settings.env_example)
+            settings = replace(self.settings, env_example=example)
+            env = replace(self.env, env_file=path, env_example=example)
+            for finding in check_env(settings, env, self.environ, self.runner):
+                key = (finding.check_id, finding.message, finding.path, finding.line)
+                findings.setdefault(key, finding)
+        return list(findings.values())
 
     def is_git_repository(self) -> bool:
         """True when the root is inside a git work tree."""
@@ -182,3 +203,12 @@ class CheckContext:
             raise SkipCheck("live check: no engine connection was provided")
         source = self.live_source
         return self._once("live", lambda: source(self))
+
+
+def _template(path: Path, default: Path) -> Path:
+    """The template of env file ``path``: ``<name>.example`` beside it, else ``default``."""
+    for suffix in (".example", ".sample", ".template"):
+        candidate = path.with_name(path.name + suffix)
+        if candidate.is_file():
+            return candidate
+    return default

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from dockyard.domain.checks.context import CheckContext
 from dockyard.domain.checks.registry import CheckSet, Hit, SkipCheck
 from dockyard.domain.findings import Level
 
 if TYPE_CHECKING:
+    from dockyard.domain.repository import PythonProject
+    from dockyard.domain.services import Service, Volume
     from dockyard.domain.venv import ContainerVenv, Mount
 
-__all__ = ["CHECKS", "service_venv"]
+__all__ = ["CHECKS", "service_venv", "service_venvs"]
 
 CHECKS = CheckSet()
 
@@ -59,29 +61,25 @@ def project_ownership(ctx: CheckContext) -> Iterator[Hit]:
     hint="run `dockyard venv.relocate` (or `dockyard venv.fix-ownership` to keep it)",
 )
 def in_project_venv(ctx: CheckContext) -> Iterator[Hit]:
-    """``.venv`` (and uv's project environment, when inside the project) belongs to the
-    host user and its ``pyvenv.cfg`` interpreter exists on the host."""
+    """Each Python project's ``.venv`` (and uv's project environment, when inside the
+    project) belongs to the host user and its ``pyvenv.cfg`` interpreter exists here."""
     from dockyard.domain.venv import inspect_venv, project_owner, uv_project_environment
 
     root = ctx.settings.root
     uid = project_owner(root)
-    candidates = [root / ".venv", uv_project_environment(root, ctx.environ)[0]]
     seen: set[Path] = set()
-    found = False
-    for venv in candidates:
-        if venv in seen or not _inside(venv, root):
-            continue
-        seen.add(venv)
-        state = inspect_venv(venv, uid)
-        if state is None:
-            continue
-        found = True
-        if state.broken:
-            yield Hit(
-                f"{ctx.rel(venv)} looks made by a container: {'; '.join(state.problems)}",
-                ctx.rel(venv),
-            )
-    if not found:
+    for project in _projects(ctx):
+        for venv in (project.venv, uv_project_environment(project.root, ctx.environ)[0]):
+            if venv in seen or not _inside(venv, root):
+                continue
+            seen.add(venv)
+            state = inspect_venv(venv, uid)
+            if state is not None and state.broken:
+                yield Hit(
+                    f"{ctx.rel(venv)} looks made by a container: {'; '.join(state.problems)}",
+                    ctx.rel(venv),
+                )
+    if not any(inspect_venv(v, uid) is not None for v in seen):
         raise SkipCheck("no venv inside the project")
 
 
@@ -93,34 +91,37 @@ def in_project_venv(ctx: CheckContext) -> Iterator[Hit]:
     "to the project's poetry.toml)",
 )
 def poetry_in_project(ctx: CheckContext) -> Iterator[Hit]:
-    """Poetry's ``virtualenvs.in-project`` as it resolves for this project is not true
-    (and, unset, no ``.venv`` exists for Poetry to pick up)."""
+    """For each Poetry project, ``virtualenvs.in-project`` as Poetry resolves it in that
+    project's folder is not true (and, unset, no ``.venv`` exists for Poetry to use)."""
     from dockyard.domain.venv import poetry_venv_config
 
-    root = ctx.settings.root
-    if ctx.settings.detected_package_manager() != "poetry":
-        raise SkipCheck("the project does not use Poetry")
-    config = poetry_venv_config(root, ctx.environ)
-    if config.venv_outside(root):
-        return
-    setting = config.in_project
-    if setting.value is None:
-        message = (
-            "virtualenvs.in-project is unset and .venv exists: Poetry uses it, "
-            "so the host shares the venv a container may write"
-        )
-    elif setting.value is True:
-        message = (
-            f"virtualenvs.in-project = true ({setting.level}: {setting.source}): "
-            "the host venv is .venv in the project, where a bind-mounted container writes too"
-        )
-    else:
-        setting = config.path
-        message = (
-            f"virtualenvs.path = {setting.value} ({setting.level}: {setting.source}) "
-            "lies inside the project"
-        )
-    yield Hit(message, Path("poetry.toml") if setting.level == "local" else Path("pyproject.toml"))
+    projects = [p for p in _projects(ctx) if p.package_manager == "poetry"]
+    if not projects:
+        raise SkipCheck("no project uses Poetry")
+    for project in projects:
+        config = poetry_venv_config(project.root, ctx.environ)
+        if config.venv_outside(project.root):
+            continue
+        setting = config.in_project
+        where = ctx.rel(project.root / ".venv")
+        if setting.value is None:
+            message = (
+                f"virtualenvs.in-project is unset and {where} exists: Poetry uses it, "
+                "so the host shares the venv a container may write"
+            )
+        elif setting.value is True:
+            message = (
+                f"virtualenvs.in-project = true ({setting.level}: {setting.source}): "
+                f"the host venv is {where}, where a bind-mounted container writes too"
+            )
+        else:
+            setting = config.path
+            message = (
+                f"virtualenvs.path = {setting.value} ({setting.level}: {setting.source}) "
+                f"lies inside {ctx.rel(project.root)}"
+            )
+        file = project.root / ("poetry.toml" if setting.level == "local" else "pyproject.toml")
+        yield Hit(message, ctx.rel(file))
 
 
 @CHECKS.check(
@@ -130,45 +131,81 @@ def poetry_in_project(ctx: CheckContext) -> Iterator[Hit]:
     hint="run `dockyard venv.relocate` to move it to venv_path (default /opt/venv)",
 )
 def container_venv_mount(ctx: CheckContext) -> Iterator[Hit]:
-    """The service's venv path (compose environment > Dockerfile ENV > venv_path) is not
-    under a bind mount: the mount would hide the image's venv and put the container's
-    files in the host's project."""
-    venv, mount, where = service_venv(ctx)
-    if mount is not None and mount.kind == "bind":
+    """For each built service, the venv the image makes (compose environment > Dockerfile
+    ENV > what its RUN instructions make > venv_path) is not under a bind mount: the
+    mount hides the image's venv, and Docker makes the mount point in the host's project
+    (root-owned) even when an anonymous volume covers it."""
+    for service, venv, bind, inner in service_venvs(ctx):
+        if bind is None:
+            continue
+        masked = ""
+        if inner is not None and inner.anonymous:
+            masked = " (an anonymous volume covers it, whose mount point Docker creates as root)"
+        elif inner is not None:
+            masked = f" (volume {inner.source} covers it)"
+        file, line = ctx.stack().locate(service.name, "volumes")
         yield Hit(
-            f"the container venv {venv.path} ({venv.source}) lies inside the bind mount "
-            f"{mount.source}:{mount.target}",
-            where,
+            f"service {service.name!r}: the container venv {venv.path} ({venv.source}) lies "
+            f"inside the bind mount {ctx.rel(Path(bind.source or ''))}:{bind.target}{masked}",
+            file,
+            line,
         )
 
 
-def service_venv(ctx: CheckContext) -> tuple[ContainerVenv, Mount | None, Path]:
-    """The environment's service venv, the mount that holds it, and the compose file
-    defining the service (SKIP when no compose file defines it)."""
-    from dockyard.domain.venv import container_venv, covering_mount, long_volumes
+def service_venvs(
+    ctx: CheckContext,
+) -> list[tuple[Service, ContainerVenv, Volume | None, Volume | None]]:
+    """For each built service: its container venv, the bind mount holding it (if any)
+    and the innermost volume over it when that is not the bind mount itself."""
+    from dockyard.domain.venv import container_venv
 
-    body: dict[str, Any] = {"environment": {}, "volumes": []}
-    where: Path | None = None
-    for compose, name, service in ctx.services():
-        if name != ctx.env.service or not hasattr(service, "get"):
+    found = []
+    for service, build in ctx.built():
+        dockerfile = ctx.stage_dockerfile(build)
+        venv = container_venv(
+            {"environment": dict(service.environment)},
+            dockerfile,
+            build.target,
+            ctx.settings.venv_path,
+        )
+        if not venv.path:
+            continue  # Poetry with virtualenvs.create false: no venv to place
+        binds = [v for v in service.volumes if v.kind == "bind" and _within(venv.path, v.target)]
+        bind = max(binds, key=lambda v: len(v.target)) if binds else None
+        inner = service.covering(venv.path)
+        found.append((service, venv, bind, inner if inner is not bind else None))
+    return found
+
+
+def service_venv(ctx: CheckContext) -> tuple[ContainerVenv, Mount | None, Path]:
+    """The environment's main service venv, the mount that holds it, and the compose
+    file defining the service (SKIP when the stack does not build it)."""
+    from dockyard.domain.venv import Mount
+
+    for service, venv, bind, inner in service_venvs(ctx):
+        if service.name != ctx.env.service:
             continue
-        where = compose.path
-        environment = service.get("environment") or {}
-        if hasattr(environment, "items"):
-            body["environment"].update({str(k): v for k, v in environment.items()})
-        else:
-            for item in environment:
-                key, _, value = str(item).partition("=")
-                body["environment"][key] = value
-        body["volumes"].extend(long_volumes(service.get("volumes")))
-    if where is None:
-        raise SkipCheck(f"service {ctx.env.service!r} is not in the compose files")
-    try:
-        dockerfile = ctx.dockerfile()
-    except SkipCheck:
-        dockerfile = None
-    venv = container_venv(body, dockerfile, ctx.build_spec().target, ctx.settings.venv_path)
-    return venv, covering_mount({"services": {"svc": body}}, "svc", venv.path), where
+        where, _ = ctx.stack().locate(service.name)
+        chosen = bind if bind is not None else inner
+        mount = None
+        if chosen is not None:
+            mount = Mount(chosen.kind, chosen.source or "", chosen.target)
+        return venv, mount, where or Path()
+    raise SkipCheck(f"service {ctx.env.service!r} is not built by the compose files")
+
+
+def _projects(ctx: CheckContext) -> list[PythonProject]:
+    projects = ctx.repo.projects(ctx.env.name)
+    if not projects:
+        raise SkipCheck("no Python project (pyproject.toml or requirements*.txt) is built")
+    return projects
+
+
+def _within(path: str, folder: str) -> bool:
+    import posixpath
+
+    path, folder = posixpath.normpath(path), posixpath.normpath(folder)
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _inside(path: Path, root: Path) -> bool:
