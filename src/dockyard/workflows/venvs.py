@@ -35,6 +35,8 @@ from dockyard.errors import DockyardError, EngineError
 if TYPE_CHECKING:
     from docker import DockerClient
 
+    from dockyard.domain.repository import Repository
+
 __all__ = [
     "ContainerSide",
     "HostSide",
@@ -64,13 +66,15 @@ def project_ids(root: Path) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class HostSide:
-    """The host's venv: tool, where it lives and why, its state, Poetry's settings."""
+    """The host's venv: tool, where it lives and why, its state, Poetry's settings, and
+    the folder of the Python project it belongs to (``backend/`` in some repositories)."""
 
     tool: str
     path: Path
     source: str
     state: VenvState | None
     poetry: PoetryVenvConfig | None
+    project: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,7 @@ class ContainerSide:
     mount: Mount | None
     compose_file: Path | None
     skipped: str | None = None
+    dockerfile: Path | None = None
 
     @property
     def in_bind_mount(self) -> bool:
@@ -101,10 +106,13 @@ class VenvReport:
     conflicts: tuple[str, ...]
 
 
-def host_side(settings: Settings, environ: Mapping[str, str], uid: int) -> HostSide:
-    """The host venv for the project's tool (Poetry, uv, or pip with ``.venv``)."""
-    root = settings.root
-    tool = settings.detected_package_manager()
+def host_side(
+    settings: Settings, environ: Mapping[str, str], uid: int, project: Path | None = None
+) -> HostSide:
+    """The host venv of the Python project in ``project`` (default: the root) for its
+    tool (Poetry, uv, or pip with ``.venv``)."""
+    root = project or settings.root
+    tool = _tool(settings, root)
     poetry = poetry_venv_config(root, environ) if tool == "poetry" else None
     if poetry is not None:
         if poetry.venv_outside(root):
@@ -119,23 +127,62 @@ def host_side(settings: Settings, environ: Mapping[str, str], uid: int) -> HostS
     state = inspect_venv(root / ".venv", uid)
     if state is None and path != root / ".venv" and _inside(path, root):
         state = inspect_venv(path, uid)
-    return HostSide(tool, path, source, state, poetry)
+    return HostSide(tool, path, source, state, poetry, root)
+
+
+def _tool(settings: Settings, folder: Path) -> str:
+    if folder == settings.root:
+        return settings.detected_package_manager()
+    from dockyard.domain.repository import _find_project
+
+    found = _find_project(folder, settings.root, settings)
+    return found.package_manager if found is not None else "pip"
+
+
+def primary_project(repo: Repository, envs: list[str]) -> Path:
+    """The folder of the Python project behind the environments' main service build
+    (``backend/`` when compose builds ``./backend``), else the first one built, else the
+    root."""
+    for name in envs:
+        try:
+            app = repo.stack(name).app
+        except DockyardError:
+            continue
+        if app is not None and app.build is not None:
+            project = repo.project_for(app.build.context)
+            if project is not None:
+                return project.root
+    for name in envs:
+        try:
+            projects = repo.projects(name)
+        except DockyardError:
+            continue
+        if projects:
+            return projects[0].root
+    return repo.root
 
 
 def container_side(
-    settings: Settings, env: Environment, environ: Mapping[str, str], runner: Runner
+    settings: Settings,
+    env: Environment,
+    environ: Mapping[str, str],
+    runner: Runner,
+    repo: Repository | None = None,
 ) -> ContainerSide:
-    """The container venv of ``env`` read from its compose files and Dockerfile."""
+    """The container venv of ``env``'s main service, read from the repository model."""
     from dockyard.domain.checks.context import CheckContext
     from dockyard.domain.checks.registry import SkipCheck
     from dockyard.domain.checks.venv import service_venv
 
-    ctx = CheckContext(settings, env, environ, runner)
+    ctx = CheckContext(settings, env, environ, runner, repository=repo)
     try:
         venv, mount, where = service_venv(ctx)
-    except SkipCheck as exc:
-        return ContainerSide(env.name, env.service, None, None, None, skipped=str(exc))
-    return ContainerSide(env.name, env.service, venv, mount, where)
+        app = ctx.stack().app
+    except (SkipCheck, DockyardError) as exc:
+        reason = exc.reason if isinstance(exc, SkipCheck) else str(exc)
+        return ContainerSide(env.name, env.service, None, None, None, skipped=reason)
+    dockerfile = app.build.dockerfile if app is not None and app.build is not None else None
+    return ContainerSide(env.name, env.service, venv, mount, where, dockerfile=dockerfile)
 
 
 def venv_report(
@@ -143,21 +190,27 @@ def venv_report(
     environ: Mapping[str, str],
     runner: Runner,
     envs: list[str] | None = None,
+    repo: Repository | None = None,
 ) -> VenvReport:
     """Both sides of every environment (or of ``envs``) and the conflicts between them."""
+    from dockyard.domain.repository import Repository
+
+    repo = repo or Repository(settings, runner, environ)
     root = settings.root
     uid, _ = project_ids(root)
-    host = host_side(settings, environ, uid)
     names = envs if envs is not None else list(settings.environments)
+    project = primary_project(repo, names)
+    host = host_side(settings, environ, uid, project)
     containers = tuple(
-        container_side(settings, settings.environment(name), environ, runner) for name in names
+        container_side(settings, settings.environment(name), environ, runner, repo)
+        for name in names
     )
     foreign = summarize(scan_foreign(root, uid))
     conflicts: list[str] = []
     if host.state is not None and host.state.broken:
         rel = settings.relative(host.state.path)
         conflicts.append(f"{rel} looks made by a container: {'; '.join(host.state.problems)}")
-    if host.poetry is not None and not host.poetry.venv_outside(root):
+    if host.poetry is not None and not host.poetry.venv_outside(project):
         setting = host.poetry.in_project
         conflicts.append(
             f"Poetry keeps the host venv in the project (virtualenvs.in-project = "
@@ -442,6 +495,7 @@ def plan_relocate(
     root = settings.root
     backups = Backups(root)
     host = report.host
+    project = host.project or root
     actions: list[Action] = []
     poetry = host.poetry
     if poetry is not None and not (
@@ -455,14 +509,15 @@ def plan_relocate(
             why += f"; note {poetry.in_project.source} is set and overrides it: unset it"
         actions.append(
             Action(
-                "write [virtualenvs] in-project = false to poetry.toml (local config)",
+                "write [virtualenvs] in-project = false to "
+                f"{settings.relative(project / 'poetry.toml')} (local config)",
                 why,
-                lambda: write_local_poetry_config(root, backups),
+                lambda: write_local_poetry_config(project, backups),
             )
         )
     moved = [s for s in report.containers if s.in_bind_mount]
     variables = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")
-    dockerfile = settings.dockerfile
+    dockerfiles = {s.dockerfile for s in moved if s.dockerfile is not None} or {settings.dockerfile}
     for side in moved:
         if side.venv is None or side.compose_file is None or side.mount is None:
             continue
@@ -482,7 +537,11 @@ def plan_relocate(
                 ),
             )
         )
-    if moved and dockerfile.is_file() and _sets(dockerfile, variables, settings.venv_path):
+    for dockerfile in sorted(dockerfiles):
+        if not moved or not dockerfile.is_file():
+            continue
+        if not _sets(dockerfile, variables, settings.venv_path):
+            continue
         actions.append(
             Action(
                 f"point ENV {', '.join(variables)} at {settings.venv_path} in "
@@ -498,7 +557,7 @@ def plan_relocate(
             )
         )
     state = host.state
-    shared = bool(moved) or (poetry is not None and not poetry.venv_outside(root))
+    shared = bool(moved) or (poetry is not None and not poetry.venv_outside(project))
     if state is not None and (state.broken or (shared and host.tool == "poetry")):
         venv = state.path
         if state.foreign:
@@ -519,16 +578,17 @@ def plan_relocate(
                 )
             )
     if host.tool in ("poetry", "uv") and (
-        actions or not _host_venv_exists(host, runner, root, environ)
+        actions or not _host_venv_exists(host, runner, project, environ)
     ):
         argv = (
             ["poetry", "install", "--no-interaction"] if host.tool == "poetry" else ["uv", "sync"]
         )
         actions.append(
             Action(
-                f"recreate the host venv: {' '.join(argv)}",
+                f"recreate the host venv: {' '.join(argv)}"
+                + (f" (in {settings.relative(project)})" if project != root else ""),
                 "the project's own tool rebuilds it from the lock file",
-                lambda: _install(runner, argv, root, environ),
+                lambda: _install(runner, argv, project, environ),
             )
         )
     return RelocatePlan(tuple(actions))
