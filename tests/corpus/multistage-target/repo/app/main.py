@@ -1,0 +1,6 @@
+"""ASGI entry point, FastAPI-shaped."""
+
+
+async def app(scope, receive, send):
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"pong"})

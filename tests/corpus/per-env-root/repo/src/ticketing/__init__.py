@@ -1,0 +1,1 @@
+"""Ticket booking API."""

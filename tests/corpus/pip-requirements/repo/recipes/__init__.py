@@ -1,0 +1,1 @@
+"""Recipes: a WSGI app in the shape of a small Flask project."""

@@ -1,0 +1,5 @@
+"""Project tasks: `invoke --list`."""
+
+from dockyard.tasks import namespace
+
+ns = namespace

@@ -1,0 +1,5 @@
+import ledger
+
+
+def test_doc() -> None:
+    assert ledger.__doc__
