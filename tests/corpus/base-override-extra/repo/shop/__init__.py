@@ -1,0 +1,1 @@
+"""Shop backend (Django-shaped settings in shop.settings)."""

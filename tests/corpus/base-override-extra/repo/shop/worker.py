@@ -1,0 +1,5 @@
+import time
+
+if __name__ == "__main__":
+    while True:
+        time.sleep(5)

@@ -1,0 +1,1 @@
+"""A tiny pastebin (Flask-shaped WSGI app)."""

@@ -1,0 +1,1 @@
+"""Payments webhook receiver (Flask-shaped)."""
