@@ -227,3 +227,16 @@ def test_load_names_fixture_and_key_on_a_bad_toml(
     monkeypatch.setattr(support, "CORPUS", tmp_path)
     with pytest.raises(CorpusError, match=r"bad/fixture\.toml: expect\.package_manager"):
         load("bad")
+
+
+def test_readme_table_names_every_fixture_and_its_defects() -> None:
+    readme = (CORPUS / "README.md").read_text(encoding="utf-8")
+    rows = {
+        line.split("|")[1].strip(" `"): line
+        for line in readme.splitlines()
+        if line.startswith("| `")
+    }
+    assert sorted(rows) == list(FIXTURES)
+    for name in FIXTURES:
+        for finding in load(name).defect_findings:
+            assert f"{finding.id} (`{finding.file}`)" in rows[name], (name, finding)
