@@ -85,6 +85,7 @@ def test_fixture_description_matches_its_tree(name: str) -> None:
     assert not list(fixture.root.rglob("*.py")), "store Python files as <name>.py_"
     assert (repo / ".pre-commit-config.yaml").is_file()
     assert fixture.clean_findings == ()
+    assert set(fixture.private) <= set(fixture.ignored), "secrets belong in ignored files"
 
 
 @pytest.mark.parametrize("name", FIXTURES)
@@ -174,9 +175,12 @@ def test_gitignore_trap_hides_env_folder_only_when_case_is_ignored(
 @pytest.mark.parametrize("name", [n for n in FIXTURES if _planted(load(n), "ENV007")])
 def test_secret_env_file_defect_is_committed(name: str, tmp_path: Path) -> None:
     (env_file,) = _planted(load(name), "ENV007")
-    broken = materialize(name, tmp_path, variant="defects")
+    clean = materialize(name, tmp_path / "clean")
+    broken = materialize(name, tmp_path / "defects", variant="defects")
     assert env_file in _tracked(broken)
-    assert "=" in (broken / env_file).read_text(encoding="utf-8")
+    committed_in_clean = env_file in _tracked(clean)
+    same = (clean / env_file).read_bytes() == (broken / env_file).read_bytes()
+    assert not (committed_in_clean and same), "the clean variant commits the same file"
 
 
 @pytest.mark.parametrize("name", [n for n in FIXTURES if load(n).package_manager in LOCK_FILES])
