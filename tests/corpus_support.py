@@ -374,6 +374,8 @@ def materialize(
 ) -> Path:
     """Copy fixture ``name`` (``variant``) to ``dest_parent/name`` and commit it.
 
+    ``dest_parent/name`` must not exist. With ``git=False`` the tree is only copied.
+
     >>> repo = materialize("override", tmp_path, variant="defects")  # doctest: +SKIP
     """
     if variant not in ("clean", "defects"):
