@@ -61,22 +61,42 @@ def detect_compose(runner: Runner, env: Mapping[str, str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class ComposeProject:
-    """One environment as compose sees it."""
+    """One environment as compose sees it.
+
+    ``env_file`` is passed with ``--env-file`` after ``extra_env_files``; outside the
+    standard layout it may be optional (``env_file_required`` false: the ``.env`` plain
+    compose reads when it is there).
+    """
 
     name: str
     files: tuple[Path, ...]
     env_file: Path
+    extra_env_files: tuple[Path, ...] = ()
+    env_file_required: bool = True
 
     def check_files(self, display: Callable[[Path], Path]) -> None:
         """Fail with one line naming the first compose or env file that is missing."""
         for path in self.files:
             if not path.is_file():
                 raise ConfigError("compose file not found", source=str(display(path)))
-        if not self.env_file.is_file():
-            raise ConfigError(
-                "env file not found; create it with `dockyard env.init`",
-                source=str(display(self.env_file)),
-            )
+        required = [*self.extra_env_files, *((self.env_file,) if self.env_file_required else ())]
+        for env_file in required:
+            if not env_file.is_file():
+                raise ConfigError(
+                    "env file not found; create it with `dockyard env.init`",
+                    source=str(display(env_file)),
+                )
+
+    def env_file_args(self) -> list[str]:
+        """``--env-file`` for each env file compose reads, in order."""
+        files = [*self.extra_env_files, self.env_file]
+        required = self.env_file_required
+        return [
+            item
+            for path in files
+            if path.is_file() or path != self.env_file or required
+            for item in ("--env-file", str(path))
+        ]
 
 
 @dataclass(frozen=True)
@@ -97,8 +117,7 @@ class Compose:
             "-p",
             self.project.name,
             *files,
-            "--env-file",
-            str(self.project.env_file),
+            *self.project.env_file_args(),
             *args,
         )
 

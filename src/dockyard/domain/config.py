@@ -68,6 +68,7 @@ _TOP_KEYS: dict[str, str] = {
 _ENV_KEYS: dict[str, str] = {
     "compose_files": "list",
     "env_file": "str",
+    "env_files": "list",
     "env_example": "str",
     "service": "str",
     "test_command": "list",
@@ -139,6 +140,12 @@ class Environment:
     env_example: Path | None = None
     env_file_required: bool = True
     origin: str = "standard"
+    extra_env_files: tuple[Path, ...] = ()
+
+    @property
+    def env_files(self) -> tuple[Path, ...]:
+        """Every ``--env-file`` compose gets, in order (later ones win)."""
+        return (*self.extra_env_files, self.env_file)
 
     @property
     def project_dir(self) -> Path:
@@ -413,6 +420,7 @@ def _build(
             files = (compose_dir / f"docker-compose.{name}.yml",)
             origin = "standard"
         env_file, required = _env_file(root, top, table, name, files, origin, origins)
+        extra = _extra_env_files(root, table, name, files, origin, env_file, origins)
         environments[name] = Environment(
             name=name,
             compose_files=files,
@@ -423,6 +431,7 @@ def _build(
             env_example=_env_example(root, table, name, env_file, env_example, origins),
             env_file_required=required,
             origin=origin,
+            extra_env_files=extra,
         )
     return Settings(
         root=root,
@@ -494,13 +503,46 @@ def _env_file(  # noqa: PLR0917 - one value of each source, named at the call
     """
     if table.get("env_file"):
         return _path(root, table["env_file"], f"environments.{name}.env_file", origins), True
+    if table.get("env_files"):
+        last = table["env_files"][-1]
+        return _path(root, last, f"environments.{name}.env_files", origins), True
     if origin in ("standard", "configuration"):
         return _path(root, f"{top['env_dir']}/.env.{name}", "env_dir", origins), True
+    from dockyard.domain.discovery import makefile_env_files
+
+    default = origin.startswith(("base file", "COMPOSE_FILE"))
+    from_make = makefile_env_files(root, files, default_stack=default)
+    if from_make:
+        return from_make[-1], True
     folder = files[0].parent
     named = folder / f".env.{name}"
     if named.is_file() or named.is_symlink():
         return named, True
     return folder / ".env", False
+
+
+def _extra_env_files(  # noqa: PLR0917 - one value of each source, named at the call
+    root: Path,
+    table: Mapping[str, Any],
+    name: str,
+    files: tuple[Path, ...],
+    origin: str,
+    env_file: Path,
+    origins: Mapping[str, str],
+) -> tuple[Path, ...]:
+    """Env files compose reads before the main one: configured ``env_files`` (all but
+    the last, which is the env file), else the ``--env-file`` list of the Makefile."""
+    listed: tuple[Path, ...] = ()
+    if table.get("env_files"):
+        listed = tuple(
+            _path(root, f, f"environments.{name}.env_files", origins) for f in table["env_files"]
+        )
+    elif origin not in ("standard", "configuration") and not table.get("env_file"):
+        from dockyard.domain.discovery import makefile_env_files
+
+        default = origin.startswith(("base file", "COMPOSE_FILE"))
+        listed = makefile_env_files(root, files, default_stack=default)
+    return tuple(p for p in listed if p != env_file)
 
 
 def _env_example(  # noqa: PLR0917 - one value of each source, named at the call

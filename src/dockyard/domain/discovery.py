@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,7 @@ __all__ = [
     "dotenv_value",
     "find_root",
     "guess_app_service",
+    "makefile_env_files",
 ]
 
 #: Compose's own default file names, in the order it tries them.
@@ -165,6 +167,10 @@ def _candidates(root: Path, skip: Sequence[str]) -> list[tuple[str, list[Path]]]
         named.update(_env_stem_files(root))
     if base:
         result.append(("default" if "dev" in named else "dev", base))
+        if len(base) > 1 and not named.keys() & {"prod", "production"}:
+            # compose's documented convention: the override holds the development
+            # changes, the base file alone is what production runs
+            result.append(("prod", base[:1]))
     result += [(name, [path]) for name, path in sorted(named.items())]
     return result
 
@@ -184,9 +190,12 @@ def discover(
     loader = load or _safe_load
     candidates = _candidates(root, skip)
     stacks: list[DiscoveredStack] = []
-    base = next((files for name, files in candidates if name in ("dev", "default")), [])
+    base = next((files for name, files in candidates if _is_base(files)), [])
     compose_file = _compose_file_variable(root, base, environ)
     for name, files in candidates:
+        if name == "prod" and base and files == base[:1]:
+            stacks.append(DiscoveredStack(name, (base[0],), "base file without its override"))
+            continue
         if files is base:
             if compose_file:
                 stacks.append(DiscoveredStack(name, compose_file, "COMPOSE_FILE"))
@@ -202,21 +211,66 @@ def discover(
     return stacks
 
 
+def _is_base(files: Sequence[Path]) -> bool:
+    return bool(files) and (files[0].name in BASE_NAMES or files[0].name in OVERRIDE_NAMES)
+
+
 def _is_overlay(named: Path, base: Path, load: Any) -> bool:
-    """A file whose services complete services of the base file (no image/build of their
-    own, not extended from elsewhere) is written to be used over it."""
+    """A file written to be used over the base file: its services complete services of
+    the base file (no image/build of their own), or depend on services only the base
+    file defines (``depends_on``, ``links``, ``network_mode: service:...``)."""
     data, base_data = load(named), load(base)
     services = data.get("services") if isinstance(data, Mapping) else None
     base_services = base_data.get("services") if isinstance(base_data, Mapping) else None
     if not isinstance(services, Mapping) or not isinstance(base_services, Mapping):
         return False
-    partial = [
-        key
-        for key, body in services.items()
-        if not isinstance(body, Mapping)
-        or not any(k in body for k in ("image", "build", "extends"))
-    ]
-    return bool(partial) and all(key in base_services for key in partial)
+    partial = [key for key, body in services.items() if not _complete(body)]
+    if partial:
+        return all(key in base_services for key in partial)
+    needed = {ref for body in services.values() for ref in _references(body)}
+    outside = needed - set(services)
+    if outside:
+        return outside <= set(base_services)
+    return _used_together(named, base)
+
+
+def _complete(body: Any) -> bool:
+    """A service that can run from this file alone: an image, a build with a context,
+    or ``extends``."""
+    if not isinstance(body, Mapping):
+        return False
+    build = body.get("build")
+    has_build = isinstance(build, str) or (isinstance(build, Mapping) and "context" in build)
+    return bool(body.get("image")) or has_build or "extends" in body
+
+
+def _used_together(named: Path, base: Path) -> bool:
+    """The file's own comments or the Makefile run it as ``-f base -f named``."""
+    pattern = re.compile(
+        rf"-f\s+\S*{re.escape(base.name)}\s+.*-f\s+\S*{re.escape(named.name)}"
+    )
+    for path in (named, base.parent / "Makefile", named.parent.parent / "Makefile"):
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
+        except OSError:
+            continue
+        if pattern.search(text):
+            return True
+    return False
+
+
+def _references(body: Any) -> set[str]:
+    """Services a service needs: ``depends_on``, ``links``, ``network_mode: service:x``."""
+    if not isinstance(body, Mapping):
+        return set()
+    refs: set[str] = set()
+    depends = body.get("depends_on") or ()
+    refs.update(str(d) for d in depends)
+    refs.update(str(link).split(":")[0] for link in body.get("links") or ())
+    mode = str(body.get("network_mode") or "")
+    if mode.startswith("service:"):
+        refs.add(mode.split(":", 1)[1])
+    return refs
 
 
 def _compose_file_variable(
@@ -228,6 +282,46 @@ def _compose_file_variable(
         return ()
     separator = environ.get("COMPOSE_PATH_SEPARATOR") or ":"
     return tuple((folder / part).resolve() for part in value.split(separator) if part)
+
+
+_COMPOSE_CALL = re.compile(r"docker[ -]compose\b(?P<args>[^;&|\n]*)")
+_MAKE_VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(?P<value>.*)$", re.M)
+
+
+def makefile_env_files(
+    root: Path, files: Sequence[Path], *, default_stack: bool
+) -> tuple[Path, ...]:
+    """The ``--env-file`` arguments the Makefile passes to compose for ``files``.
+
+    A Makefile is how the project runs its stacks: a compose call there whose ``-f``
+    files are ``files`` (or which names none, for the ``default_stack`` plain compose
+    runs) tells which env files
+    compose interpolates with. Simple ``VAR = value`` definitions are expanded.
+    """
+    path = root / "Makefile"
+    try:
+        if not path.is_file() or path.stat().st_size > _MAX_SNIFF:
+            return ()
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()
+    variables = {m["name"]: m["value"].strip() for m in _MAKE_VAR.finditer(text)}
+    for _ in range(3):
+        text = re.sub(
+            r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]",
+            lambda m: variables.get(m["name"], m[0]),
+            text,
+        )
+    wanted = {f.resolve() for f in files}
+    for call in _COMPOSE_CALL.finditer(text):
+        words = call["args"].split()
+        named = [root / w for f, w in pairwise(words) if f in ("-f", "--file")]
+        envs = [w for f, w in pairwise(words) if f == "--env-file"]
+        if not envs:
+            continue
+        if {p.resolve() for p in named} == wanted or (not named and default_stack):
+            return tuple(root / e for e in envs)
+    return ()
 
 
 def dotenv_value(path: Path, key: str) -> str | None:
@@ -278,7 +372,8 @@ def _safe_load(path: Path) -> Any:
     try:
         with path.open("rb") as handle:
             raw = handle.read(_MAX_SNIFF * 4)
-        return YAML(typ="safe").load(raw.decode("utf-8", "replace"))
+        # round-trip: compose's own tags (!reset, !override) load as tagged values
+        return YAML(typ="rt").load(raw.decode("utf-8", "replace"))
     except (OSError, YAMLError, ValueError):
         return None
 

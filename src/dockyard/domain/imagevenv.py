@@ -19,6 +19,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from dockyard.domain.dockerfile import Dockerfile, stage_chain, substitute
@@ -64,7 +65,9 @@ def venv_made_by_build(
                 folder = substitute(instruction.args.strip(), scope) or instruction.args.strip()
                 workdir = posixpath.normpath(posixpath.join(workdir, folder))
             elif instruction.keyword == "RUN":
-                found = _from_run(instruction.args, workdir, where, settings) or found
+                made = _from_run(instruction.args, workdir, where, settings)
+                if made is not None:
+                    found = replace(made, file=dockerfile.path, line=instruction.line)
     return found
 
 

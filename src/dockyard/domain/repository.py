@@ -63,6 +63,7 @@ class ComposeStack:
     source: Literal["compose", "files"]
     notes: tuple[str, ...] = ()
     top: Mapping[str, Any] = field(default_factory=dict)
+    refused: str | None = None
 
     @property
     def app(self) -> Service | None:
@@ -160,19 +161,29 @@ class Repository:
         services: dict[str, Service] = {}
         top: dict[str, Any] = {}
         source: Literal["compose", "files"] = "files"
-        config = self._compose_config(env, [p for p, _ in good], notes) if good else None
+        refused: list[str] = []
+        config = self._compose_config(env, [p for p, _ in good], notes, refused) if good else None
+        variables = self._variables(env)
         if config is not None:
             services, source = services_from_config(config), "compose"
             top = {k: v for k, v in config.items() if k != "services"}
         elif good:
-            variables = self._variables(env)
             profiles = [p for p in variables.get("COMPOSE_PROFILES", "").split(",") if p]
             services, top, more = merge_files(good, variables, profiles)
             notes += more
         for name, service in list(services.items()):
-            refs = env_files_of(good, name, self.rel)
+            refs = env_files_of(good, name, self.rel, variables)
             services[name] = _with_env_files(service, refs)
-        return ComposeStack(env, files, services, env.project_name, source, tuple(notes), top)
+        return ComposeStack(
+            env,
+            files,
+            services,
+            env.project_name,
+            source,
+            tuple(notes),
+            top,
+            refused[0] if refused else None,
+        )
 
     def _read_compose(self, path: Path) -> ComposeFile:
         from ruamel.yaml import YAML
@@ -207,17 +218,17 @@ class Repository:
         from dockyard.errors import EnvFileError
 
         values: dict[str, str] = {}
-        try:
-            parsed = read_env_file(env.env_file, display=self.rel(env.env_file))
-        except (EnvFileError, ConfigError):
-            parsed = None
-        if parsed is not None:
+        for path in env.env_files:
+            try:
+                parsed = read_env_file(path, display=self.rel(path))
+            except (EnvFileError, ConfigError):
+                continue
             values.update({k: v for k, v in parsed.values().items() if v is not None})
         values.update(self.environ)
         return values
 
     def _compose_config(
-        self, env: Environment, files: list[Path], notes: list[str]
+        self, env: Environment, files: list[Path], notes: list[str], refused: list[str]
     ) -> Mapping[str, Any] | None:
         """compose's own resolved configuration; None (with a note) when it cannot say."""
         if not self.use_compose:
@@ -242,8 +253,9 @@ class Repository:
         argv: list[str] = [*command, "-p", env.project_name]
         for path in files:
             argv += ["-f", str(path)]
-        if env.env_file.is_file():
-            argv += ["--env-file", str(env.env_file)]
+        for env_file in env.env_files:
+            if env_file.is_file():
+                argv += ["--env-file", str(env_file)]
         argv += ["config", "--format", "json"]
         self.config_calls += 1
         try:
@@ -263,8 +275,14 @@ class Repository:
             notes.append("compose printed no configuration: the files were merged without it")
             return None
         message = _compose_message(done.stderr)
-        if "env file" in message and "not found" in message:
-            notes.append(f"compose stops on a missing env file ({message}); files merged instead")
+        missing_input = ("env file" in message and "not found" in message) or (
+            "required variable" in message
+        )
+        if missing_input:
+            # the files are fine; what they need is absent here (a fresh clone, an unset
+            # secret): checks report it (CO003, CO007) and read the files meanwhile
+            refused.append(message)
+            notes.append(f"compose refuses to run it as is ({message}); files merged instead")
             return None
         shown = ", ".join(str(self.rel(p)) for p in files)
         raise ConfigError(f"compose rejects the configuration: {message}", source=shown)
@@ -345,7 +363,9 @@ def _find_project(context: Path, root: Path, settings: Settings) -> PythonProjec
     for folder in folders:
         pyproject = folder / "pyproject.toml"
         locks = [folder / n for n in ("uv.lock", "poetry.lock") if (folder / n).is_file()]
-        requirements = tuple(sorted(folder.glob("requirements*.txt")))
+        requirements = tuple(
+            sorted([*folder.glob("requirements*.txt"), *folder.glob("requirements/*.txt")])
+        )
         if pyproject.is_file() or locks or requirements:
             manager = _manager(folder, pyproject, locks, settings)
             lock = next((p for p in locks if _LOCK_OF[manager] == p.name), None)

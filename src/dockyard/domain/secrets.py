@@ -47,6 +47,29 @@ _SECRET_WORDS = frozenset(
     }
 )
 _SECRET_SUFFIXES = ("PASSWORD", "SECRET", "TOKEN", "APIKEY", "PRIVATEKEY")
+#: Last words of keys that configure how a secret is used, not the secret itself.
+_SETTING_WORDS = frozenset(
+    {
+        "METHOD",
+        "TYPE",
+        "MODE",
+        "ENABLED",
+        "LENGTH",
+        "TTL",
+        "EXPIRY",
+        "EXPIRE",
+        "ALGORITHM",
+        "FILE",
+        "PATH",
+        "HOST",
+        "PORT",
+        "USER",
+        "USERNAME",
+        "NAME",
+        "TIMEOUT",
+        "LIFETIME",
+    }
+)
 _URL_CREDENTIALS = re.compile(
     r"(?P<scheme>[a-zA-Z][\w+.-]*://)(?P<user>[^:/@\s]*):(?P<pw>[^@/\s]+)@"
 )
@@ -63,10 +86,16 @@ _PLACEHOLDER = re.compile(
 
 
 def is_secret_key(key: str) -> bool:
-    """True for PASSWORD, DB_PASSWORD, API_KEY, GITHUB_TOKEN, SECRET_KEY_BASE, ..."""
+    """True for PASSWORD, DB_PASSWORD, API_KEY, GITHUB_TOKEN, SECRET_KEY_BASE, ...
+
+    A key that names a setting about a secret rather than the secret itself is not
+    one: POSTGRES_HOST_AUTH_METHOD, PASSWORD_MIN_LENGTH, TOKEN_TTL.
+    """
     upper = key.upper()
-    words = set(re.split(r"[_\-.]+", upper))
-    return bool(words & _SECRET_WORDS) or upper.endswith(_SECRET_SUFFIXES)
+    parts = [w for w in re.split(r"[_\-.]+", upper) if w]
+    if parts and parts[-1] in _SETTING_WORDS:
+        return False
+    return bool(set(parts) & _SECRET_WORDS) or upper.endswith(_SECRET_SUFFIXES)
 
 
 def is_placeholder(value: str) -> bool:
@@ -76,8 +105,11 @@ def is_placeholder(value: str) -> bool:
 
 def looks_like_secret_value(value: str) -> bool:
     """True when a value looks like a real credential, whatever its key is called."""
-    if _KNOWN_PREFIXES.match(value) or _URL_CREDENTIALS.search(value):
+    if _KNOWN_PREFIXES.match(value):
         return True
+    url = _URL_CREDENTIALS.search(value)
+    if url is not None:
+        return not is_placeholder(url["pw"])
     # long, random-looking, with letters and digits (image names and paths have no digits
     # mixed in like that: "local/python-base:bookworm" is not a secret)
     if _PATH_LIKE.fullmatch(value):

@@ -223,10 +223,14 @@ def _within(path: str, folder: str) -> bool:
 
 
 def env_files_of(
-    files: Sequence[tuple[Path, Any]], service: str, display: Any
+    files: Sequence[tuple[Path, Any]],
+    service: str,
+    display: Any,
+    variables: Mapping[str, str] | None = None,
 ) -> tuple[EnvFileRef, ...]:
     """The ``env_file`` entries of ``service`` across ``files`` (``(path, data)``), in
-    compose's order (later files add to earlier ones), with the line of each."""
+    compose's order (later files add to earlier ones), with the line of each; names
+    such as ``.env.${APP_ENV:-dev}`` interpolated with ``variables``."""
     refs: dict[Path, EnvFileRef] = {}
     for path, data in files:
         body = _service_body(data, service)
@@ -240,6 +244,7 @@ def env_files_of(
                 required = entry.get("required", True) is not False
             else:
                 name, required = str(entry), True
+            name = str(interpolate(name, variables or {}, set()))
             if not name:
                 continue
             target = _host_path(name, path.parent)

@@ -238,11 +238,14 @@ def uv_project_environment(root: Path, environ: Mapping[str, str]) -> tuple[Path
 
 @dataclass(frozen=True)
 class ContainerVenv:
-    """The venv path inside the service's container and what set it."""
+    """The venv path inside the service's container, what set it, and the Dockerfile
+    line that did (when a Dockerfile did)."""
 
     path: str
     source: str
     variable: str | None
+    file: Path | None = None
+    line: int | None = None
 
 
 def container_venv(
@@ -265,7 +268,9 @@ def container_venv(
         for variable in VENV_VARIABLES:
             if variable in found:
                 value, line = found[variable]
-                return ContainerVenv(value, f"{dockerfile.path}:{line} ENV", variable)
+                return ContainerVenv(
+                    value, f"{dockerfile.path}:{line} ENV", variable, dockerfile.path, line
+                )
         from dockyard.domain.imagevenv import venv_made_by_build
 
         made = venv_made_by_build(dockerfile, target, environment)

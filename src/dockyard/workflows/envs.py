@@ -209,9 +209,10 @@ def _git_findings(
     committed = {f".env.{name}" for name in settings.committed_envs}
     for rel in sorted(tracked):
         env_file = parsed[rels[rel]]
-        local = rels[rel].parent == settings.env_dir or (
-            env_file is not None and _holds_secrets(env_file)
-        )
+        # a per-environment file (.env.dev, .env.local) holds a developer's values; a
+        # committed file of shared defaults (.env, env/common.env) may be committed, and
+        # ENV007 reports a secret in it
+        local = rel.name.startswith(".env.")
         if not _is_template(rel) and rel.name not in committed and local:
             findings.append(
                 Finding(

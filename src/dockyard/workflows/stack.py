@@ -367,7 +367,13 @@ def open_stack(
 ) -> Stack:
     """Resolve an environment into a :class:`Stack`: files, variables, ids, compose."""
     env = settings.environment(env_name)
-    project = ComposeProject(env.project_name, env.compose_files, env.env_file)
+    project = ComposeProject(
+        env.project_name,
+        env.compose_files,
+        env.env_file,
+        env.extra_env_files,
+        env.env_file_required,
+    )
     if check_files:
         project.check_files(settings.relative)
     variables = resolved_env(settings, env, environ)

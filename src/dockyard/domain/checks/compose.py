@@ -99,8 +99,9 @@ def _build_args_pass_ids(ctx: CheckContext) -> Iterator[Hit]:
         return
     for service, build in built:
         dockerfile = ctx.stage_dockerfile(build)
-        if dockerfile is None:
-            continue
+        writable = [v for v in service.volumes if v.kind == "bind" and not v.read_only]
+        if dockerfile is None or not writable:
+            continue  # without a writable bind mount, the uid never writes host files
         declared = set(dockerfile.global_defaults())
         for stage in dockerfile.stages:
             declared.update(stage.args())
@@ -124,12 +125,8 @@ def _build_args_pass_ids(ctx: CheckContext) -> Iterator[Hit]:
 )
 def env_files_exist(ctx: CheckContext) -> Iterator[Hit]:
     """Required ``env_file`` entries exist (compose refuses to start without them)."""
-    from dockyard.domain.checks.registry import SkipCheck
-
     stack = ctx.stack()
     refs = {ref.path: ref for s in stack.services.values() for ref in s.env_files}
-    if not refs:
-        raise SkipCheck(f"no service of environment {ctx.env.name!r} loads an env_file")
     ignored = _ignored(ctx, [p for p, ref in refs.items() if ref.required and not p.exists()])
     for path, ref in refs.items():
         if not ref.required or path.is_file():
@@ -162,12 +159,8 @@ def env_files_exist(ctx: CheckContext) -> Iterator[Hit]:
 )
 def bind_sources_exist(ctx: CheckContext) -> Iterator[Hit]:
     """Bind-mount sources exist on the host (a missing one becomes a root-owned folder)."""
-    from dockyard.domain.checks.registry import SkipCheck
-
     stack = ctx.stack()
     binds = [(s, v) for s in stack.services.values() for v in s.volumes if v.kind == "bind"]
-    if not binds:
-        raise SkipCheck(f"no service of environment {ctx.env.name!r} bind-mounts a host path")
     for service, volume in binds:
         source = Path(volume.source or "")
         if volume.source and not source.exists() and not source.is_symlink():
@@ -236,3 +229,24 @@ def _ignored(ctx: CheckContext, paths: list[Path]) -> set[Path]:
     rels = [p.relative_to(ctx.settings.root) for p in inside]
     found = git.ignored(ctx.runner, ctx.settings.root, rels, ctx.environ)
     return {ctx.settings.root / p for p in found}
+
+
+@CHECKS.check(
+    "CO007",
+    "Every variable the compose files require has a value",
+    Level.ERROR,
+    hint="set the variable in the env file compose reads (or the environment); see the "
+    "env file's template",
+)
+def required_variables_set(ctx: CheckContext) -> Iterator[Hit]:
+    """``${VAR:?message}`` and ``${VAR?message}`` resolve: compose refuses the stack
+    otherwise."""
+    stack = ctx.stack()
+    if stack.refused and "required variable" in stack.refused:
+        files = stack.readable()
+        shown = ", ".join(str(ctx.rel(p)) for p in ctx.env.env_files)
+        yield Hit(
+            f"compose refuses environment {ctx.env.name!r}: {stack.refused} "
+            f"(env files read: {shown})",
+            files[0].path if files else None,
+        )

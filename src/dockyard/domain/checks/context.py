@@ -156,14 +156,10 @@ class CheckContext:
         """Findings of :func:`dockyard.workflows.envs.check_env` for the environment."""
         return self._once("env", self._load_env)
 
-    def _load_env(self) -> list[Finding]:
-        """check_env over the environment's env file and every env file its services load,
-        each compared with its own template (``.env.test.example`` for ``.env.test``)."""
-        from dataclasses import replace
-
-        from dockyard.workflows.envs import check_env
-
-        files = [self.env.env_file] if self.env.env_file.is_file() else []
+    def env_files(self) -> list[Path]:
+        """The env files of the environment that exist: the ``--env-file`` ones and every
+        ``env_file`` a service loads."""
+        files = [p for p in self.env.env_files if p.is_file()]
         try:
             stack = self.stack()
         except DockyardError:
@@ -171,18 +167,50 @@ class CheckContext:
         if stack is not None:
             for service in stack.services.values():
                 files += [r.path for r in service.env_files if r.path.is_file()]
-        files = list(dict.fromkeys(files))
+        return list(dict.fromkeys(files))
+
+    def tracked(self, paths: list[Path]) -> set[Path]:
+        """Which of ``paths`` (absolute) git tracks; empty outside a git repository."""
+        from dockyard.adapters import git
+
+        root = self.settings.root
+        inside = [p for p in paths if root in p.parents]
+        if not inside or not self.is_git_repository():
+            return set()
+        rels = [p.relative_to(root) for p in inside]
+        return {root / p for p in git.tracked(self.runner, root, rels, self.environ)}
+
+    def _load_env(self) -> list[Finding]:
+        """check_env over each env file of the environment, each compared with its own
+        template (``.env.test.example`` for ``.env.test``). A file git tracks that has no
+        template of its own (``.env.ci``, a committed ``.env`` of defaults) documents
+        itself: it is not compared with the generic example, and its mode is moot."""
+        from dataclasses import replace
+
+        from dockyard.workflows.envs import check_env
+
+        files = self.env_files()
         if not files:
+            if not self.env.env_file_required:
+                return []  # the stack loads no env file: nothing to judge
             raise SkipCheck(
                 f"{self.rel(self.env.env_file)} not found: create it with "
                 f"`dockyard env.init --env {self.env.name}`"
             )
+        tracked = self.tracked(files)
         findings: dict[tuple[Any, ...], Finding] = {}
         for path in files:
-            example = _template(path, self.env.env_example or self.settings.env_example)
+            own = _own_template(path)
+            example = own or self.env.env_example or self.settings.env_example
             settings = replace(self.settings, env_example=example)
             env = replace(self.env, env_file=path, env_example=example)
             for finding in check_env(settings, env, self.environ, self.runner):
+                if path in tracked and own is None and finding.check_id in _SELF_DOCUMENTED:
+                    continue
+                if path in tracked and finding.check_id == "ENV006":
+                    continue
+                if path != self.env.env_file and own is None and finding.check_id == "ENV008":
+                    continue  # a service's own env file: the project may document it elsewhere
                 key = (finding.check_id, finding.message, finding.path, finding.line)
                 findings.setdefault(key, finding)
         return list(findings.values())
@@ -205,10 +233,15 @@ class CheckContext:
         return self._once("live", lambda: source(self))
 
 
-def _template(path: Path, default: Path) -> Path:
-    """The template of env file ``path``: ``<name>.example`` beside it, else ``default``."""
+#: Env-file checks that compare a file with a template, moot for a committed file
+#: that has no template of its own.
+_SELF_DOCUMENTED = frozenset({"ENV001", "ENV002", "ENV008"})
+
+
+def _own_template(path: Path) -> Path | None:
+    """The template of env file ``path``: ``<name>.example`` (or .sample, .template)."""
     for suffix in (".example", ".sample", ".template"):
         candidate = path.with_name(path.name + suffix)
         if candidate.is_file():
             return candidate
-    return default
+    return None

@@ -62,9 +62,13 @@ def target_stage_not_root(ctx: CheckContext) -> Iterator[Hit]:
     hint="ARG HOST_UID / ARG HOST_GID, then `useradd -u ${HOST_UID} -g ${HOST_GID} app`",
 )
 def user_from_host_ids(ctx: CheckContext) -> Iterator[Hit]:
-    """The chain of each built stage declares HOST_UID/HOST_GID and creates the user."""
+    """The chain of each stage built from a Python project declares HOST_UID/HOST_GID
+    and creates the user from them (a frontend image beside it is not dockyard's)."""
     seen: set[tuple[Path, str | None]] = set()
-    for _, build, dockerfile in _stages(ctx):
+    stages = [s for s in _stages(ctx) if ctx.repo.project_for(s[1].context) is not None]
+    if not stages:
+        raise SkipCheck("no service builds a Python project")
+    for _, build, dockerfile in stages:
         if (dockerfile.path, build.target) in seen:
             continue
         seen.add((dockerfile.path, build.target))
@@ -149,6 +153,8 @@ def healthchecks_defined(ctx: CheckContext) -> Iterator[Hit]:
             continue
         if service.build is not None and _stage_has_healthcheck(ctx, service.build):
             continue
+        if service.build is not None and _stage_missing(ctx, service.build):
+            continue  # DF004 reports the Dockerfile or stage that is not there
         file, line = stack.locate(service.name)
         yield Hit(f"service {service.name!r} defines no healthcheck", file, line)
 
@@ -157,6 +163,13 @@ def _is_none_test(test: object) -> bool:
     if isinstance(test, str):
         return test.strip().upper() == "NONE"
     return isinstance(test, list) and bool(test) and str(test[0]).upper() == "NONE"
+
+
+def _stage_missing(ctx: CheckContext, build: BuildInfo) -> bool:
+    if build.dockerfile is None:
+        return False
+    dockerfile = ctx.stage_dockerfile(build)
+    return dockerfile is None or dockerfile.stage(build.target) is None
 
 
 def _stage_has_healthcheck(ctx: CheckContext, build: BuildInfo) -> bool:

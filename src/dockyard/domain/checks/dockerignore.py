@@ -79,7 +79,9 @@ def _judge(ctx: CheckContext, build: BuildInfo) -> Iterator[Hit]:
     for label, sample in _MUST_EXCLUDE.items():
         if not matcher.matches(sample):
             yield Hit(f"{label} is not excluded from the build context", ctx.rel(used))
-    env_files = {ref.path for s in ctx.stack().services.values() for ref in s.env_files}
+    loaded = {ref.path for s in ctx.stack().services.values() for ref in s.env_files}
+    # a committed env file of shared defaults may ship; a developer's own may not
+    env_files = {p for p in loaded if p.is_file()} - ctx.tracked(sorted(loaded))
     env_files.update(ctx.settings.env_dir.glob(".env*"))
     for env_file in sorted(env_files):
         if env_file.name.endswith((".example", ".template", ".sample")):

@@ -144,6 +144,8 @@ def container_venv_mount(ctx: CheckContext) -> Iterator[Hit]:
         elif inner is not None:
             masked = f" (volume {inner.source} covers it)"
         file, line = ctx.stack().locate(service.name, "volumes")
+        if venv.file is not None:  # the Dockerfile line that puts the venv there
+            file, line = venv.file, venv.line
         yield Hit(
             f"service {service.name!r}: the container venv {venv.path} ({venv.source}) lies "
             f"inside the bind mount {ctx.rel(Path(bind.source or ''))}:{bind.target}{masked}",
