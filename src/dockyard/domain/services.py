@@ -301,7 +301,7 @@ def merge_files(
     """Compose's merge of ``files``, for when compose itself cannot answer.
 
     Returns the services (profiles applied), the merged top level, and notes naming what
-    was not followed (``extends``, ``include``, unresolved variables).
+    was not followed (``include``, an ``extends`` it cannot find, unresolved variables).
     """
     notes: list[str] = []
     missing: set[str] = set()
@@ -321,7 +321,7 @@ def merge_files(
                 continue
             body = interpolate(_plain(declared), variables, missing)
             if "extends" in body:
-                notes.append(f"service {name}: `extends` is not followed without compose")
+                body = _extend(body, data, path, notes, depth=0)
             folders.setdefault(str(name), path.parent)
             merged[str(name)] = _merge_service(merged.get(str(name), {}), body)
     if missing:
@@ -333,6 +333,75 @@ def merge_files(
         if not body.get("profiles") or active.intersection(map(str, body["profiles"]))
     }
     return services, top, notes
+
+
+def _extend(
+    body: dict[str, Any], data: Mapping[str, Any], path: Path, notes: list[str], depth: int
+) -> dict[str, Any]:
+    """``body`` with its ``extends`` applied: the named service (in this file or in
+    ``file``) under the body's own keys, as compose merges them."""
+    spec = body.pop("extends")
+    target = spec if isinstance(spec, str) else None
+    if isinstance(spec, Mapping):
+        target = spec.get("service")
+    other = spec.get("file") if isinstance(spec, Mapping) else None
+    source: Any = data
+    if other:
+        from ruamel.yaml import YAML
+        from ruamel.yaml.error import YAMLError
+
+        try:
+            source = YAML(typ="rt").load((path.parent / str(other)).read_text(encoding="utf-8"))
+        except (OSError, YAMLError, UnicodeDecodeError):
+            notes.append(f"{path.name}: `extends` names {other}, which cannot be read")
+            return body
+    services = source.get("services") if isinstance(source, Mapping) else None
+    base = services.get(str(target)) if isinstance(services, Mapping) else None
+    if not isinstance(base, Mapping) or depth > 8:
+        notes.append(f"{path.name}: `extends` names service {target!r}, which is not found")
+        return body
+    origin = path.parent / str(other) if other else path
+    parent = _plain(base)
+    if "extends" in parent:
+        parent = _extend(parent, source, origin, notes, depth + 1)
+    if other:
+        parent = _rebase(parent, origin.parent)
+    return _merge_service(parent, body)
+
+
+def _rebase(body: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """Relative paths of a service read from another file, made absolute from its folder
+    (compose resolves them from the file that declares them)."""
+
+    def absolute(value: str) -> str:
+        return str(_host_path(value, folder)) if value.startswith(".") else value
+
+    result = dict(body)
+    build = result.get("build")
+    if isinstance(build, str):
+        result["build"] = absolute(build)
+    elif isinstance(build, Mapping):
+        result["build"] = {**build, "context": absolute(str(build.get("context", ".")))}
+    env_file = result.get("env_file")
+    if isinstance(env_file, str):
+        result["env_file"] = absolute(env_file)
+    elif isinstance(env_file, list):
+        result["env_file"] = [
+            absolute(e) if isinstance(e, str) else {**e, "path": absolute(str(e.get("path", "")))}
+            for e in env_file
+        ]
+    volumes: list[Any] = []
+    for volume in result.get("volumes") or ():
+        if isinstance(volume, str) and volume.startswith("."):
+            source, _, rest = volume.partition(":")
+            volumes.append(f"{absolute(source)}:{rest}")
+        elif isinstance(volume, Mapping) and str(volume.get("source", "")).startswith("."):
+            volumes.append({**volume, "source": absolute(str(volume["source"]))})
+        else:
+            volumes.append(volume)
+    if volumes:
+        result["volumes"] = volumes
+    return result
 
 
 _APPENDED = ("ports", "expose", "dns", "extra_hosts", "env_file", "cap_add", "devices")

@@ -32,6 +32,7 @@ from dockyard.domain.checks import (
 from dockyard.domain.checks.live import PROBE_SCRIPT, env_hash
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.findings import Level
+from dockyard.domain.repository import Repository
 from dockyard.errors import UsageError
 
 __all__ = [
@@ -127,8 +128,13 @@ def run_checks(
     fail_on: Level = Level.ERROR,
     registry: Registry | None = None,
     live_source: Callable[[CheckContext], LiveData] | None = None,
+    repository: Repository | None = None,
 ) -> Report:
-    """Run the selected checks in registry order and gather their results."""
+    """Run the selected checks in registry order and gather their results.
+
+    Every check reads one :class:`~dockyard.domain.repository.Repository` (made here
+    unless given): compose's configuration is asked once per environment.
+    """
     registry = registry or default_registry()
     selected = registry.select(only, skip)
     ctx = CheckContext(
@@ -139,6 +145,7 @@ def run_checks(
         live=live,
         run_pre_commit=run_pre_commit,
         live_source=live_source or engine_probe,
+        repository=repository,
     )
     results = tuple(check.run(ctx) for check in selected)
     return Report(results, settings.root, env.name, fail_on, live)
