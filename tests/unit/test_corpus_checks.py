@@ -25,8 +25,10 @@ from tests.corpus_support import FIXTURES, Fixture, load, materialize
 #: for that reason (kept honest: a gap that closes fails the test).
 KNOWN_GAPS: dict[str, tuple[str, frozenset[tuple[str, str]]]] = {
     "env-templates": (
-        "its test environment is the dev file run with APP_ENV=test: an environment "
-        "chosen by a variable is not discovered (configure it instead)",
+        (
+            "its test environment is the dev file run with APP_ENV=test: an environment "
+            "chosen by a variable is not discovered (configure it instead)"
+        ),
         frozenset({("ENV007", ".env.test")}),
     ),
 }
