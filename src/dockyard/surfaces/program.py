@@ -20,6 +20,20 @@ class DockyardProgram(Program):
         except ParseError as exc:
             raise Exit(f"dockyard: error: {exc}", code=2) from None
 
+    def parse_collection(self) -> None:
+        """Load the repository's Invoke project configuration (``invoke.yaml`` at the
+        root) as a tasks.py would: its ``dockyard`` section configures dockyard."""
+        super().parse_collection()
+        import os
+        from pathlib import Path
+
+        from dockyard.domain.config import find_root
+
+        override = os.environ.get("DOCKYARD_ROOT")
+        root = Path(override) if override else find_root(Path.cwd())
+        self.config.set_project_location(str(root))
+        self.config.load_project()
+
     def parse_tasks(self) -> None:
         try:
             super().parse_tasks()
