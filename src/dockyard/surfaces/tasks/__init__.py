@@ -35,20 +35,23 @@ def build_namespace(environments: Iterable[str] | None = None) -> Collection:
 def _configured_environments() -> list[str]:
     """Environment names for the collections, read with tomllib alone.
 
-    Listing tasks must stay as fast as bare Invoke, so this reads only
-    ``[tool.dockyard.environments]`` of the nearest pyproject.toml (the full, validated
-    configuration is loaded when a task runs, and reports any error then).
+    Listing tasks must stay as fast as bare Invoke, so this reads only file names
+    (the environments a flat repository's compose files make, see
+    :mod:`dockyard.domain.discovery`) and ``[tool.dockyard.environments]`` of the root's
+    pyproject.toml (the full, validated configuration is loaded when a task runs, and
+    reports any error then).
     """
     import tomllib
 
     from dockyard.domain import DEFAULT_ENVIRONMENTS
 
-    names = dict.fromkeys(DEFAULT_ENVIRONMENTS, True)
-    start = Path(os.environ.get("DOCKYARD_ROOT") or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        path = folder / "pyproject.toml"
-        if path.is_file() or (folder / ".git").exists():
-            break
+    from dockyard.domain.discovery import discover_names, find_root
+
+    root = find_root(Path(os.environ.get("DOCKYARD_ROOT") or Path.cwd()))
+    path = root / "pyproject.toml"
+    standard = any((root / "compose").glob("docker-compose.*.yml"))
+    found = [] if standard else discover_names(root)
+    names = dict.fromkeys(found or DEFAULT_ENVIRONMENTS, True)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         tables = data["tool"]["dockyard"]["environments"]
