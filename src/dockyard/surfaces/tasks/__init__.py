@@ -44,7 +44,6 @@ def _configured_environments() -> list[str]:
     import tomllib
 
     from dockyard.domain import DEFAULT_ENVIRONMENTS
-
     from dockyard.domain.discovery import discover_names, find_root
 
     root = find_root(Path(os.environ.get("DOCKYARD_ROOT") or Path.cwd()))
