@@ -30,8 +30,8 @@ def test_clean_project_exits_0_with_skips(tmp_path: Path) -> None:
     report = _report(make_project(tmp_path))
     assert report.exit_code == 0  # type: ignore[attr-defined]
     skipped = {r.check.id for r in report.results if r.status is Status.SKIP}  # type: ignore[attr-defined]
-    # no venv, not Poetry, no bind mount, pre-commit not run, and the 7 live checks
-    assert skipped == {"PC002", "VE001", "VE002", "CO004"} | {f"LV00{i}" for i in range(1, 8)}
+    # no venv, not Poetry, pre-commit not run, and the 7 live checks
+    assert skipped == {"PC002", "VE001", "VE002"} | {f"LV00{i}" for i in range(1, 8)}
 
 
 def test_findings_exit_1_and_fail_on_threshold(tmp_path: Path) -> None:

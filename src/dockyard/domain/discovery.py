@@ -402,10 +402,18 @@ def guess_app_service(files: Sequence[Path], default: str) -> str:
     for name, spec in built.items():
         build = spec["build"]
         context = build if isinstance(build, str) else (build or {}).get("context", ".")
-        folder = spec["_folder"] / str(context)
-        if any((folder / marker).is_file() for marker in _PYTHON_MARKERS):
+        if _python_folder(spec["_folder"] / str(context)):
             return name
+    for name, spec in services.items():
+        for volume in spec.get("volumes") or ():
+            source = str(volume).split(":")[0] if isinstance(volume, str) else ""
+            if source.startswith(".") and _python_folder(spec["_folder"] / source):
+                return name  # the image runs a Python project bind-mounted from here
     for candidate in _APP_NAMES:
-        if candidate in built:
+        if candidate in built or candidate in services:
             return candidate
     return next(iter(built), default)
+
+
+def _python_folder(folder: Path) -> bool:
+    return any((folder / marker).is_file() for marker in _PYTHON_MARKERS)

@@ -148,8 +148,12 @@ def primary_project(repo: Repository, envs: list[str]) -> Path:
             app = repo.stack(name).app
         except DockyardError:
             continue
-        if app is not None and app.build is not None:
-            project = repo.project_for(app.build.context)
+        if app is None:
+            continue
+        folders = [app.build.context] if app.build is not None else []
+        folders += [Path(v.source) for v in app.volumes if v.kind == "bind" and v.source]
+        for folder in folders:
+            project = repo.project_for(folder)
             if project is not None:
                 return project.root
     for name in envs:

@@ -157,21 +157,26 @@ def container_venv_mount(ctx: CheckContext) -> Iterator[Hit]:
 def service_venvs(
     ctx: CheckContext,
 ) -> list[tuple[Service, ContainerVenv, Volume | None, Volume | None]]:
-    """For each built service: its container venv, the bind mount holding it (if any)
-    and the innermost volume over it when that is not the bind mount itself."""
+    """For each service: its container venv, the bind mount holding it (if any) and the
+    innermost volume over it when that is not the bind mount itself. A service with no
+    venv setting of its own (compose environment, its build) has none to place."""
     from dockyard.domain.venv import container_venv
 
+    stack = ctx.stack()
+    if not stack.services:
+        raise SkipCheck(f"environment {ctx.env.name!r} runs no service")
     found = []
-    for service, build in ctx.built():
-        dockerfile = ctx.stage_dockerfile(build)
+    for service in stack.services.values():
+        build = service.build
+        dockerfile = ctx.stage_dockerfile(build) if build is not None else None
         venv = container_venv(
             {"environment": dict(service.environment)},
             dockerfile,
-            build.target,
+            build.target if build is not None else None,
             ctx.settings.venv_path,
         )
-        if not venv.path:
-            continue  # Poetry with virtualenvs.create false: no venv to place
+        if not venv.path or (build is None and venv.variable is None):
+            continue  # no venv (Poetry without one), or an image dockyard knows nothing of
         binds = [v for v in service.volumes if v.kind == "bind" and _within(venv.path, v.target)]
         bind = max(binds, key=lambda v: len(v.target)) if binds else None
         inner = service.covering(venv.path)
@@ -193,7 +198,7 @@ def service_venv(ctx: CheckContext) -> tuple[ContainerVenv, Mount | None, Path]:
         if chosen is not None:
             mount = Mount(chosen.kind, chosen.source or "", chosen.target)
         return venv, mount, where or Path()
-    raise SkipCheck(f"service {ctx.env.service!r} is not built by the compose files")
+    raise SkipCheck(f"service {ctx.env.service!r} sets no venv of its own")
 
 
 def _projects(ctx: CheckContext) -> list[PythonProject]:
