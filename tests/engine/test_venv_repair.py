@@ -150,9 +150,9 @@ class User:
     bin: Path
 
     def run(
-        self, *argv: str, extra: dict[str, str] | None = None
+        self, *argv: str, extra: dict[str, str] | None = None, cwd: Path | None = None
     ) -> subprocess.CompletedProcess[str]:
-        """Run ``argv`` as uid 4242 in the project, never as root."""
+        """Run ``argv`` as uid 4242 in the project (or ``cwd``), never as root."""
         tools = str(Path(sys.executable).parent)  # uv, a static binary
         env = {
             "PATH": f"{self.bin}:/usr/bin:/bin:{tools}",
@@ -164,7 +164,7 @@ class User:
         prefix += ["--groups", str(SOCKET.stat().st_gid)]
         return subprocess.run(
             [*prefix, *argv],
-            cwd=self.root,
+            cwd=cwd or self.root,
             env=env,
             capture_output=True,
             text=True,
@@ -399,3 +399,84 @@ def _poetry_story(
     after = _root_container(client, image, root, wheelhouse, script=script, name=f"{name}-2")
     assert host.stdout.strip() == after == container_version
     assert _not_mine(root) == []
+
+
+BACKEND_COMPOSE = """\
+# the Poetry seed's repository: the project in backend/, compose at the root
+services:
+  backend:
+    image: {image}
+    working_dir: /app
+    volumes:
+      - ./backend:/app
+    environment:
+      VIRTUAL_ENV: /app/.venv
+"""
+
+
+def test_poetry_project_in_backend_is_repaired_from_the_repository_root(
+    docker_client: docker.DockerClient, base_image: str, wheelhouse: Path, user_bin: Path
+) -> None:
+    """Run from the root of a repository whose Poetry project is in backend/: the
+    conflict is found there, and the fix lands beside backend/pyproject.toml."""
+    if importlib.util.find_spec("poetry") is None:
+        pytest.skip("poetry is not installed with the test dependencies")
+    wheel = next(wheelhouse.glob("iniconfig-*.whl"))
+    root = _make_project(
+        {
+            "backend/pyproject.toml": POETRY_PYPROJECT.format(wheel=wheel),
+            "docker-compose.yml": BACKEND_COMPOSE.format(image=base_image),
+        }
+    )
+    user = User(root, user_bin)
+    backend = root / "backend"
+    poetry_env = {"POETRY_CACHE_DIR": str(root.parent / "home/.cache/pypoetry")}
+    try:
+        assert user.run("git", "init", "-q").returncode == 0
+        locked = user.run("poetry", "lock", extra=poetry_env, cwd=backend)
+        assert locked.returncode == 0, locked.stdout + locked.stderr
+        setting = backend / "poetry.toml"
+        setting.write_text("[virtualenvs]\nin-project = true\n")
+        os.chown(setting, UID, GID)
+        name = f"dockyard-venv-backend-{root.parent.name}".lower()
+        install = f"python3 -m venv .venv && .venv/bin/pip install -q --no-index {wheel}"
+        docker_client.containers.run(
+            base_image,
+            ["sh", "-c", install],
+            name=name,
+            user="0:0",
+            network_mode="none",
+            remove=True,
+            working_dir="/app",
+            volumes={
+                str(backend): {"bind": "/app", "mode": "rw"},
+                str(wheel): {"bind": str(wheel), "mode": "ro"},
+            },
+        )
+        assert (backend / ".venv").stat().st_uid == 0
+
+        info = user.dockyard("venv.info", "--env", "dev", extra=poetry_env)
+        assert info.returncode == 1, info.stdout + info.stderr
+        assert "host (poetry)" in info.stdout and "backend/.venv" in info.stdout
+        assert "virtualenvs.in-project = true, local:" in info.stdout
+
+        env = {**poetry_env, "DOCKYARD_HELPER_IMAGE": base_image}
+        dry = user.dockyard("venv.relocate", "--dry-run", extra=env)
+        assert "write [virtualenvs] in-project = false to backend/poetry.toml" in dry.stdout
+
+        done = user.dockyard("venv.relocate", extra=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert not (backend / ".venv").exists()
+        assert "in-project = false" in setting.read_text()
+        assert not (root / "poetry.toml").exists()
+        path = user.run("poetry", "env", "info", "--path", extra=poetry_env, cwd=backend)
+        assert path.stdout.strip() and not Path(path.stdout.strip()).is_relative_to(root)
+        assert (
+            user.run(
+                "poetry", "run", "python", "-c", VERSION, extra=poetry_env, cwd=backend
+            ).returncode
+            == 0
+        )
+        assert _not_mine(root) == []
+    finally:
+        shutil.rmtree(root.parent, ignore_errors=True)

@@ -58,7 +58,8 @@ def test_co002_build_args_must_pass_host_ids(tmp_path: Path) -> None:
     write_files(root, {"compose/docker-compose.dev.yml": compose})
     # no bind mount: the image's uid never writes a host file, the default is fine
     assert run_one("CO002", context(root)).status is Status.PASS
-    write_files(root, {"compose/docker-compose.dev.yml": compose + "    volumes:\n      - ..:/app\n"})
+    mounted = compose + "    volumes:\n      - ..:/app\n"
+    write_files(root, {"compose/docker-compose.dev.yml": mounted})
     result = run_one("CO002", context(root))
     assert result.status is Status.FAIL
     assert "do not pass HOST_GID" in result.findings[0].message
