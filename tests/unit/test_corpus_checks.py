@@ -122,3 +122,42 @@ def test_corpus_without_compose(tmp_path: Path, name: str) -> None:
 def test_corpus_covers_every_new_check() -> None:
     planted = {f.id for name in FIXTURES for f in load(name).defect_findings}
     assert {"DF001", "DF004", "DI001", "CO003", "CO004", "GI001", "LK001", "VE003"} <= planted
+
+
+TABLE_BEGIN = (
+    "<!-- corpus:begin (generated from tests/corpus by tests/unit/test_corpus_checks.py) -->"
+)
+TABLE_END = "<!-- corpus:end -->"
+DOC = Path(__file__).resolve().parents[2] / "docs/checks.md"
+
+
+def corpus_table() -> str:
+    """What each corpus repository makes of dockyard: the table in docs/checks.md."""
+    rows = [
+        "| fixture | environments (compose files) | clean variant | defects variant: found |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name in FIXTURES:
+        fixture = load(name)
+        envs = "<br>".join(
+            f"`{env}`: {' + '.join(f'`{f}`' for f in files)}"
+            for env, files in fixture.environments.items()
+        )
+        clean = ", ".join(f"{f.id}" for f in fixture.clean_findings) or "no finding"
+        gaps = KNOWN_GAPS[name][1] if name in KNOWN_GAPS else frozenset()
+        found = ", ".join(
+            f"{f.id} (`{f.file}`)" for f in fixture.defect_findings if (f.id, f.file) not in gaps
+        )
+        if gaps:
+            found += "; not found: " + ", ".join(f"{i} (`{f}`)" for i, f in sorted(gaps))
+            found += f" ({KNOWN_GAPS[name][0]})"
+        rows.append(f"| `{name}` | {envs} | {clean} | {found} |")
+    return "\n".join(rows)
+
+
+def test_docs_corpus_table_is_up_to_date() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    start, end = text.index(TABLE_BEGIN) + len(TABLE_BEGIN), text.index(TABLE_END)
+    assert text[start:end].strip() == corpus_table(), (
+        "docs/checks.md's corpus table is stale: paste tests.unit.test_corpus_checks.corpus_table()"
+    )
