@@ -82,3 +82,31 @@ def test_one_compose_config_per_environment(tmp_path: Path) -> None:
                 repository=model,
             )
     assert model.config_calls == len(settings.environments) == 3
+
+
+@pytest.mark.parametrize("name", FIXTURES)
+def test_check_json_from_the_program(tmp_path: Path, name: str) -> None:
+    """`dockyard check --format json`, run in the repository as a user runs it, reports
+    what the library reports for the default environment (which the tests above hold to
+    the fixture): nothing on the clean variant, the planted defects on the other."""
+    from tests.engine.stackutil import dockyard
+
+    for variant in ("clean", "defects"):
+        repo = materialize(name, tmp_path / variant, variant=variant)
+        settings = _settings(repo)
+        env = settings.default_env
+        report = dockyard(repo, "check", "--format", "json", "--env", env, "--skip", "LK002")
+        data = json.loads(report.stdout)
+        cli = {(c["id"], f["path"]) for c in data["checks"] for f in c["findings"]}
+        library = run_checks(
+            settings,
+            settings.environment(env),
+            _environ(),
+            SubprocessRunner(),
+            skip=("LK002",),
+        )
+        expected = {(f.check_id, str(f.path)) for r in library.results for f in r.findings}
+        assert cli == expected
+        assert report.returncode == library.exit_code == (1 if variant == "defects" and cli else 0)
+        if variant == "clean":
+            assert cli == set()
