@@ -10,7 +10,8 @@ from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
 from dockyard.domain.config import load_settings
 from dockyard.errors import CommandError, ConfigError, EngineError
 from dockyard.testing import FakeRunner
-from dockyard.workflows.stack import _build_error, open_stack
+from dockyard.workflows.builds import build_error
+from dockyard.workflows.stack import open_stack
 from tests.conftest import write
 
 
@@ -96,13 +97,13 @@ failed to solve: executor failed running [/bin/sh -c pip install]: exit code: 12
 
 
 def test_build_error_names_the_failing_step() -> None:
-    error = _build_error("app", CommandError(("docker",), 17, BUILDKIT_FAILURE))
+    error = build_error("app", CommandError(("docker",), 17, BUILDKIT_FAILURE))
     assert str(error) == (
         "build of service 'app' failed at [app development 2/3] "
         "RUN pip install -r /tmp/requirements.txt: exit code 127"
     )
-    assert error.exit_code == 2
-    legacy = _build_error(
+    assert error.exit_code == 1  # a build that ran and failed
+    legacy = build_error(
         "app",
         CommandError(
             ("docker",),
