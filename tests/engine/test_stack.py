@@ -192,7 +192,9 @@ def test_dry_run_prints_the_plan_and_starts_nothing(
     assert docker_client.images.list(name=f"{project}-app") == []
 
 
-def test_clear_errors_exit_2_and_a_failed_build_exit_1(tmp_path: Path, base_image: str, cleanup: list[str]) -> None:
+def test_clear_errors_exit_2_and_a_failed_build_exit_1(
+    tmp_path: Path, base_image: str, cleanup: list[str]
+) -> None:
     root = make_project(tmp_path / "proj", base_image=base_image)
     cleanup.append(project_name(root))
 
