@@ -16,8 +16,11 @@ EXITS = '["sh", "-c", "echo booting; echo secret is $$APP_SECRET; exit 4"]'
 
 
 def _running(client: docker.DockerClient, project: str) -> list[str]:
-    label = {"label": f"com.docker.compose.project={project}", "status": "running"}
-    return [c.name for c in client.containers.list(filters=label)]
+    label: dict[str, str | list[str] | bool] = {
+        "label": f"com.docker.compose.project={project}",
+        "status": "running",
+    }
+    return [str(c.name) for c in client.containers.list(filters=label)]
 
 
 @pytest.fixture
@@ -27,7 +30,7 @@ def project(
     root = make_project(tmp_path / "first-honest", base_image=base_image)
     name = project_name(root)
     yield root, name
-    label = {"label": f"com.docker.compose.project={name}"}
+    label: dict[str, str | list[str] | bool] = {"label": f"com.docker.compose.project={name}"}
     for container in docker_client.containers.list(all=True, filters=label):
         container.remove(force=True, v=True)
     for network in docker_client.networks.list(filters=label):

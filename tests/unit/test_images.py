@@ -42,6 +42,7 @@ def test_each_input_that_decides_the_image_is_named_when_it_changes(tmp_path: Pa
 def test_record_round_trip(tmp_path: Path) -> None:
     path = tmp_path / ".dockyard/dev.build.json"
     assert read_inputs(path) is None
+    path.parent.mkdir()
     write_inputs(path, {"a": "1"})
     assert read_inputs(path) == {"a": "1"}
     path.write_text("not json")

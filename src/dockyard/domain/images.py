@@ -142,11 +142,8 @@ def read_inputs(path: Path) -> dict[str, str] | None:
 
 
 def write_inputs(path: Path, inputs: Mapping[str, str]) -> None:
-    """Record ``inputs`` at ``path`` (atomically: a temp file, then a rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps(dict(inputs), indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    temp.replace(path)
+    """Record ``inputs`` at ``path`` (an existing file: its owner and mode are kept)."""
+    path.write_text(json.dumps(dict(inputs), indent=1, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def _digest(text: str) -> str:

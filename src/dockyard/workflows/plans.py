@@ -7,6 +7,7 @@ A plan is printed by ``--dry-run`` (secrets masked) and carried out by
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import time
 from collections.abc import Iterator
@@ -17,7 +18,25 @@ from dockyard.domain.config import Settings
 from dockyard.errors import PlanError
 from dockyard.workflows.health import Waiting
 
-__all__ = ["Plan", "Step", "env_lock"]
+__all__ = ["Plan", "Step", "env_lock", "state_file"]
+
+
+def state_file(settings: Settings, name: str) -> Path:
+    """``.dockyard/<name>``, the folder made when missing, both owned like the checkout.
+
+    Run as root (sudo, CI) in a checkout that belongs to someone else, dockyard's own
+    state still belongs to the checkout's owner, who can then change or remove it.
+    """
+    folder = settings.root / ".dockyard"
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.touch(exist_ok=True)
+    if os.geteuid() == 0:
+        owner = settings.root.stat()
+        for item in (folder, path):
+            if (item.stat().st_uid, item.stat().st_gid) != (owner.st_uid, owner.st_gid):
+                os.chown(item, owner.st_uid, owner.st_gid)
+    return path
 
 
 @dataclass(frozen=True)
@@ -69,9 +88,7 @@ def env_lock(settings: Settings, name: str, wait: float) -> Iterator[None]:
     """Hold ``.dockyard/<name>.lock``: concurrent runs on one environment take turns."""
     import fcntl
 
-    folder = settings.root / ".dockyard"
-    folder.mkdir(exist_ok=True)
-    path = folder / f"{name}.lock"
+    path = state_file(settings, f"{name}.lock")
     with path.open("a+") as handle:
         deadline = time.monotonic() + wait
         while True:

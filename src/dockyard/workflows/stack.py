@@ -34,7 +34,7 @@ from dockyard.errors import CommandError, PlanError
 from dockyard.workflows.builds import BuildError, build_error
 from dockyard.workflows.envs import code_defaults, resolved_env
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
-from dockyard.workflows.plans import Plan, Step, env_lock
+from dockyard.workflows.plans import Plan, Step, env_lock, state_file
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -157,9 +157,7 @@ class Stack:
 
     def build_inputs(self) -> dict[str, str]:
         """What decides this environment's images now (Dockerfile, build section, args)."""
-        config = self.compose.run(
-            *self.profile_flags(), "config", "--format", "json", timeout=60.0
-        )
+        config = self.compose.run(*self.profile_flags(), "config", "--format", "json", timeout=60.0)
         import json
 
         try:
@@ -222,7 +220,7 @@ class Stack:
             for step in plan.steps:
                 self._run_step(step, output)
                 if plan.inputs is not None and self._is_build(step):
-                    write_inputs(self.inputs_path, plan.inputs)
+                    write_inputs(state_file(self.settings, self.inputs_path.name), plan.inputs)
             if plan.wait is not None:
                 return self.wait_healthy(plan.wait)
         return []
@@ -278,8 +276,17 @@ class Stack:
         label = f"com.docker.compose.project={self.env.project_name}"
         return bool(client.api.containers(all=True, filters={"label": label}))
 
-    def run_tests(self, extra: Sequence[str], *, tty: bool) -> int:
-        """Run the tests in a one-off container; tidy the network when nothing else runs."""
+    def run_tests(self, extra: Sequence[str], *, tty: bool, output: Output | None = None) -> int:
+        """Build when stale, run the tests in a one-off container, tidy up after.
+
+        The network compose makes for the one-off container goes away again when
+        nothing else of the environment was running.
+        """
+        plan = self.up_plan()
+        builds = [step for step in plan.steps if self._is_build(step)]
+        if builds:
+            plan.steps, plan.wait = builds, None
+            self.run_plan(plan, output=output)
         was_up = self.running()
         try:
             return self.interactive(*self.test_args(extra, tty=tty))

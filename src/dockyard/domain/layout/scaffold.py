@@ -36,7 +36,7 @@ PackageManagerName = Literal["uv", "poetry", "pip"]
 def template(name: str, project: str = "app") -> str:
     """A layout template from the package data, with the project name filled in."""
     text = resources.files("dockyard.templates.layout").joinpath(name).read_text("utf-8")
-    return text.replace("@@PROJECT@@", project)
+    return text.replace("@@PROJECT@@", project).replace("@@MODULE@@", project.replace("-", "_"))
 
 
 def detect_package_manager(builder: PlanBuilder) -> PackageManagerName:
@@ -141,6 +141,19 @@ def fix_gitignore_file(builder: PlanBuilder, committed_envs: Sequence[str] = ("c
     builder.notes.extend(fixed.notes)
 
 
+def next_steps(manager: PackageManagerName) -> list[str]:
+    """What to run after ``layout.init``, in order."""
+    lock = {"uv": "`uv lock`", "poetry": "`poetry lock`", "pip": None}[manager]
+    steps = [f"next: lock the dependencies ({lock}) and commit the lock"] if lock else []
+    return [
+        *steps,
+        "next: set BASE_IMAGE in env/.env.dev if python:3.13-slim is not your base image",
+        "next (offline or air-gapped builds): `dockyard wheels` fills docker/wheels",
+        "next: `dockyard dev.up`, then `dockyard dev.exec -- CMD` and `dockyard test.run`",
+        "next: set your application's command: in compose/docker-compose.dev.yml",
+    ]
+
+
 def plan_init(root: Path, *, force: bool = False) -> Plan:
     """The plan that scaffolds the standard layout in ``root``."""
     from dockyard.domain.layout.migrate import detect_flat
@@ -155,6 +168,7 @@ def plan_init(root: Path, *, force: bool = False) -> Plan:
     fold_requirement_files(builder, name)
     scaffold_files(builder, name, manager, force=force)
     fix_gitignore_file(builder)
+    builder.left.extend(next_steps(manager))
     return Plan(
         "init",
         tuple(builder.steps),

@@ -335,7 +335,7 @@ def run_tests(
     if dry_run:
         _show_argv(stack, *stack.test_args(_remainder(c), tty=_tty()))
         return
-    _exit(stack.run_tests(_remainder(c), tty=_tty()))
+    _exit(stack.run_tests(_remainder(c), tty=_tty(), output=_print))
 
 
 @task(name="test", iterable=["profile"], help=_help("profile"))
