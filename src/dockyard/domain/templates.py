@@ -64,8 +64,8 @@ _PIP_DEV = ' + [r for r in d.get("dependency-groups", {}).get("dev", []) if isin
 
 # The project itself is installed after the code is copied (editable in development,
 # where the code is bind-mounted over /app), without dependencies (they came from the
-# lock), and only when pyproject.toml names a build backend (an application without
-# one runs from /app as it is). Offline, the backend comes from the wheelhouse too.
+# lock), when pyproject.toml names a build backend; without one, a .pth file puts
+# /app/src (or /app) on the path. Offline, the backend comes from the wheelhouse too.
 _PROJECT = (
     "RUN --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
     "    set -eu; wheels=/tmp/ctx-docker/wheels; set --; \\\n"
@@ -73,7 +73,10 @@ _PROJECT = (
     "    if grep -q '^\\[build-system\\]' pyproject.toml; then \\\n"
     '        pip install --no-cache-dir --no-deps "$@" @@EDITABLE@@.; \\\n'
     "    else \\\n"
-    '        echo "dockyard: no [build-system] in pyproject.toml: the code runs from /app"; \\\n'
+    "        site=$(python -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])'); \\\n"
+    "        if [ -d src ]; then path=/app/src; else path=/app; fi; \\\n"
+    '        echo "$path" > "$site/dockyard-project.pth"; \\\n'
+    '        echo "dockyard: no [build-system] in pyproject.toml: $path is put on the path"; \\\n'
     "    fi"
 )
 

@@ -40,7 +40,11 @@ def template(name: str, project: str = "app") -> str:
 
 
 def detect_package_manager(builder: PlanBuilder) -> PackageManagerName:
-    """uv with uv.lock, Poetry with poetry.lock or [tool.poetry], else uv."""
+    """uv with uv.lock or [tool.uv], Poetry with poetry.lock or [tool.poetry], else pip.
+
+    The same rule as the configuration's: a project without a lock (requirements
+    files, a bare pyproject.toml) builds with pip, so its image builds as it is.
+    """
     if builder.exists("uv.lock"):
         return "uv"
     if builder.exists("poetry.lock"):
@@ -48,12 +52,14 @@ def detect_package_manager(builder: PlanBuilder) -> PackageManagerName:
     text = builder.read("pyproject.toml")
     if text is not None:
         try:
-            data = tomllib.loads(text)
+            tools = tomllib.loads(text).get("tool", {})
         except tomllib.TOMLDecodeError:
-            return "uv"
-        if "poetry" in data.get("tool", {}):
+            return "pip"
+        if "poetry" in tools:
             return "poetry"
-    return "uv"
+        if "uv" in tools:
+            return "uv"
+    return "pip"
 
 
 def repo_project_name(builder: PlanBuilder) -> str:
