@@ -292,11 +292,7 @@ class Stack:
             return self.interactive(*self.test_args(extra, tty=tty))
         finally:
             if not was_up:
-                down = self.down_step(volumes=False)
-                self.runner.run(
-                    down.argv, env=self.compose.env, cwd=self.settings.root,
-                    timeout=300.0, check=False, on_output=_discard,
-                )  # fmt: skip
+                self._run_unchecked(self.down_step(volumes=False), 300.0, None)
 
     def ci_up_step(self) -> Step:
         """``up --abort-on-container-exit --exit-code-from SERVICE``."""
@@ -307,30 +303,24 @@ class Stack:
 
     def ci_test(self, *, output: Output | None = None) -> int:
         """Build, run until the app service exits, return its exit code; always clean up."""
-        plan = self.ci_test_plan()
-        build, up, down = plan.steps
+        build, up, down = self.ci_test_plan().steps
         with self.lock():
             try:
                 self._run_step(build, output)
-                done = self.runner.run(
-                    up.argv,
-                    env=self.compose.env,
-                    cwd=self.settings.root,
-                    timeout=None,
-                    check=False,
-                    on_output=output if output is not None else _discard,
-                )
-                return done.returncode
-            finally:
-                # Ctrl-C included: the containers, network and volumes go away
-                self.runner.run(
-                    down.argv,
-                    env=self.compose.env,
-                    cwd=self.settings.root,
-                    timeout=300.0,
-                    check=False,
-                    on_output=output if output is not None else _discard,
-                )
+                return self._run_unchecked(up, None, output)
+            finally:  # Ctrl-C included: the containers, network and volumes go away
+                self._run_unchecked(down, 300.0, output)
+
+    def _run_unchecked(self, step: Step, timeout: float | None, output: Output | None) -> int:
+        done = self.runner.run(
+            step.argv,
+            env=self.compose.env,
+            cwd=self.settings.root,
+            timeout=timeout,
+            check=False,
+            on_output=output if output is not None else _discard,
+        )
+        return done.returncode
 
     def ci_test_plan(self) -> Plan:
         """The plan of :meth:`ci_test`."""
