@@ -155,6 +155,10 @@ def up(session: nox.Session) -> None:
     session.run("dockyard", "env.init", "--env", "dev")
     session.run("dockyard", "dev.up")
     session.run("dockyard", "dev.status")
-    code = session.run("dockyard", "check", "--live", "--env", "dev", success_codes=[0, 1])
-    if code:
-        session.log("dockyard check reported findings (listed above); the environment is up")
+    session.run("dockyard", "check", "--live", "--env", "dev", success_codes=[0, 1])
+    if os.geteuid() == 0 and not os.environ.get("SUDO_UID"):
+        session.log(
+            "on a root host LV003 is expected: the checkout belongs to root and the "
+            "container runs as the non-root default uid, which cannot write into it; "
+            "as the user who owns the checkout (or under sudo) the checks are clean"
+        )
