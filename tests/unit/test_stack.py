@@ -147,3 +147,29 @@ def test_concurrent_runs_on_one_environment_take_turns(root: Path) -> None:
         other.communicate()
     with stack.lock(wait=0.3):  # released when its holder is gone
         pass
+
+
+def test_wait_and_profile_keys_reach_the_stack_and_options_win(root: Path) -> None:
+    write(
+        root / "pyproject.toml",
+        "[tool.dockyard]\nup_timeout = 42\nsettle_seconds = 0\nprofiles = ['tools']\n"
+        "[tool.dockyard.environments.dev]\nprofiles = ['debug', 'tools']\n",
+    )
+    settings = load_settings(root)
+    stack = open_stack(settings, "dev", FakeRunner(), {"PATH": "/bin"})
+    assert (stack.waiting().timeout, stack.waiting().settle) == (42.0, 0.0)
+    assert stack.waiting(5, 1).timeout == 5.0
+    assert stack.argv("ps")[-5:] == ("--profile", "debug", "--profile", "tools", "ps")
+    other = open_stack(settings, "dev", FakeRunner(), {"PATH": "/bin"}, profiles=["x"])
+    assert other.argv("ps")[-3:] == ("--profile", "x", "ps")
+    down = " ".join(other.down_step(volumes=False).argv)
+    assert "--profile * down --remove-orphans" in down
+    env = load_settings(root, environ={"DOCKYARD_UP_TIMEOUT": "7"})
+    assert env.up_timeout == 7
+
+
+def test_engine_hint_names_no_file_of_this_repository() -> None:
+    from dockyard.adapters.engine import _engine_error
+
+    error = _engine_error("unix:///x.sock", FileNotFoundError("No such file or directory"))
+    assert ".ci/" not in str(error) and "Docker engine not running" in str(error)
