@@ -19,6 +19,7 @@ def test_each_input_that_decides_the_image_is_named_when_it_changes(tmp_path: Pa
     args = {"HOST_UID": "1000"}
     first = build_inputs(_config(tmp_path, target="development"), args)
     assert set(first) == {
+        "_files",
         "dockyard build args",
         "app: compose build section (context, args, target)",
         "app: docker/Dockerfile",
@@ -47,3 +48,15 @@ def test_record_round_trip(tmp_path: Path) -> None:
     assert read_inputs(path) == {"a": "1"}
     path.write_text("not json")
     assert read_inputs(path) is None
+
+
+def test_quick_key_follows_files_and_the_variables_they_mention(tmp_path: Path) -> None:
+    from dockyard.domain.images import quick_key
+
+    compose = write(tmp_path / "c.yml", "build:\n  args:\n    BASE_IMAGE: ${BASE_IMAGE:-x}\n")
+    key = quick_key([compose], {"BASE_IMAGE": "a", "PWD": "/one"})
+    assert quick_key([compose], {"BASE_IMAGE": "a", "PWD": "/two"}) == key  # not mentioned
+    assert quick_key([compose], {"BASE_IMAGE": "b"}) != key
+    assert quick_key([compose], {"BASE_IMAGE": "a"}, ["--profile=x"]) != key
+    write(compose, compose.read_text() + "# edited\n")
+    assert quick_key([compose], {"BASE_IMAGE": "a"}) != key

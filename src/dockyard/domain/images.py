@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ __all__ = [
     "build_inputs",
     "changed_inputs",
     "lock_hash",
+    "quick_key",
     "read_inputs",
     "staleness",
     "write_inputs",
@@ -36,6 +38,11 @@ __all__ = [
 LABEL_UID = "dev.dockyard.host-uid"
 LABEL_GID = "dev.dockyard.host-gid"
 LABEL_LOCK = "dev.dockyard.lock-hash"
+
+#: Keys of a record that are bookkeeping, not inputs: the files read, the quick key.
+FILES = "_files"
+QUICK = "_quick"
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 #: Files whose content decides the dependency layer, in order of preference.
 LOCK_FILES = ("uv.lock", "poetry.lock", "requirements.txt", "pyproject.toml")
@@ -100,6 +107,7 @@ def build_inputs(config: Mapping[str, Any], build_args: Mapping[str, str]) -> di
     name the input (``app: docker/Dockerfile``) so a change can be reported by name.
     """
     inputs: dict[str, str] = {"dockyard build args": _digest(json.dumps(dict(build_args)))}
+    files: list[str] = []
     services = config.get("services") or {}
     for name in sorted(services):
         build = (services[name] or {}).get("build")
@@ -116,18 +124,48 @@ def build_inputs(config: Mapping[str, Any], build_args: Mapping[str, str]) -> di
         for path in (dockerfile, ignore):
             label = _display(path, context)
             inputs[f"{name}: {label}"] = _file_digest(path)
+            files.append(str(path))
+    inputs[FILES] = "\n".join(sorted(set(files)))
     return inputs
+
+
+def quick_key(
+    paths: Sequence[Path], compose_env: Mapping[str, str], extra: Sequence[str] = ()
+) -> str:
+    """A cheap key over the raw sources of :func:`build_inputs`: files and variables.
+
+    When it equals the key recorded with the last inputs, nothing that ``compose
+    config`` would resolve can have changed, so ``up`` on a running environment costs
+    no ``compose config`` call. The variables are those the files mention (``${VAR}``),
+    with the values compose would interpolate from the process environment.
+    """
+    digest = hashlib.sha256()
+    names: set[str] = set()
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0missing"
+        digest.update(str(path).encode() + b"\0" + data + b"\0")
+        names.update(_VARIABLE.findall(data.decode("utf-8", "replace")))
+    for name in sorted(names):
+        digest.update(f"{name}={compose_env.get(name)}\0".encode())
+    digest.update("\0".join(extra).encode())
+    return digest.hexdigest()[:16]
 
 
 def changed_inputs(recorded: Mapping[str, str] | None, current: Mapping[str, str]) -> list[str]:
     """Why the recorded build inputs differ from ``current`` (empty when they match)."""
     if recorded is None:
         return ["no record of the inputs the image was built from"]
+    mine = [key for key in current if not key.startswith("_")]
     return [
-        f"{key} changed since the last build"
-        for key in current
-        if recorded.get(key) != current[key]
-    ] + [f"{key} is gone since the last build" for key in recorded if key not in current]
+        f"{key} changed since the last build" for key in mine if recorded.get(key) != current[key]
+    ] + [
+        f"{key} is gone since the last build"
+        for key in recorded
+        if key not in current and not key.startswith("_")
+    ]
 
 
 def read_inputs(path: Path) -> dict[str, str] | None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
@@ -21,18 +20,14 @@ from dockyard.domain.envfiles import Resolved
 from dockyard.domain.identity import HostIds, host_ids
 from dockyard.domain.images import (
     Expected,
-    Staleness,
-    build_inputs,
-    changed_inputs,
     lock_hash,
-    read_inputs,
-    staleness,
     write_inputs,
 )
 from dockyard.domain.secrets import mask
 from dockyard.errors import CommandError, PlanError
 from dockyard.workflows.builds import BuildError, build_error
 from dockyard.workflows.envs import code_defaults, resolved_env
+from dockyard.workflows.freshness import ImageFreshness
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
 from dockyard.workflows.plans import Plan, Step, env_lock, state_file
 
@@ -54,7 +49,7 @@ _ALL_PROFILES = ("--profile", "*")
 
 
 @dataclass
-class Stack:
+class Stack(ImageFreshness):
     """One environment of one repository, ready to plan and run compose operations."""
 
     settings: Settings
@@ -123,49 +118,6 @@ class Stack:
         secrets = secret_values({k: v.value for k, v in self.variables.items()})
         return wait_for_services(self.connect(), waiting or self.waiting(), secrets=secrets)
 
-    # ---------------------------------------------------------------- image state
-    def image_state(self) -> Staleness:
-        """Is the service's image built for this host user and this lock file?
-
-        A running container carries its image's labels in the container list, so the
-        common case (the environment is up) costs one engine call.
-        """
-        client = self.connect()
-        from docker.errors import ImageNotFound
-
-        running = client.api.containers(
-            filters={
-                "label": [
-                    f"com.docker.compose.project={self.env.project_name}",
-                    f"com.docker.compose.service={self.env.service}",
-                ]
-            }
-        )
-        if running:
-            return staleness(running[0].get("Labels") or {}, self.expected)
-        name = self.compose.image_name(self.env.service)
-        try:
-            image = client.images.get(name)
-        except ImageNotFound:
-            return staleness(None, self.expected)
-        return staleness(image.labels or {}, self.expected)
-
-    @property
-    def inputs_path(self) -> Path:
-        """Where the inputs of this environment's last build are recorded."""
-        return self.settings.root / ".dockyard" / f"{self.env.name}.build.json"
-
-    def build_inputs(self) -> dict[str, str]:
-        """What decides this environment's images now (Dockerfile, build section, args)."""
-        config = self.compose.run(*self.profile_flags(), "config", "--format", "json", timeout=60.0)
-        import json
-
-        try:
-            data = json.loads(config.stdout or "{}")
-        except json.JSONDecodeError:
-            data = {}
-        return build_inputs(data if isinstance(data, dict) else {}, self.expected.build_args())
-
     # ---------------------------------------------------------------- operations
     def up_plan(
         self,
@@ -177,18 +129,17 @@ class Stack:
     ) -> Plan:
         """Plan ``up``: build first when forced, or when the image is missing or stale."""
         state = self.image_state()
-        inputs = self.build_inputs()
         reasons = list(state.reasons)
+        changed, inputs = self.changed_inputs()
         if "no image built yet" not in reasons:
-            reasons += changed_inputs(read_inputs(self.inputs_path), inputs)
+            reasons += changed
         if build or no_cache:
             reasons.insert(0, "build requested" + (" without cache" if no_cache else ""))
         steps = [self.build_step(no_cache=no_cache)] if reasons else []
         plan = self.plan("up", [*steps, self.up_step(extra)], build=bool(reasons))
         plan.notes += [f"rebuild: {reason}" for reason in reasons]
-        if reasons:
-            plan.inputs = inputs
-        else:
+        plan.inputs = inputs if inputs is not None or not reasons else self.build_inputs()
+        if not reasons:
             plan.notes.append(
                 f"image is current for uid:gid {self.ids.uid}:{self.ids.gid}, the lock, "
                 "the Dockerfile and the compose build section"
@@ -220,10 +171,15 @@ class Stack:
             for step in plan.steps:
                 self._run_step(step, output)
                 if plan.inputs is not None and self._is_build(step):
-                    write_inputs(state_file(self.settings, self.inputs_path.name), plan.inputs)
+                    self._record(plan.inputs)
+            if plan.inputs is not None and not any(self._is_build(s) for s in plan.steps):
+                self._record(plan.inputs)  # unchanged, with a fresh quick key
             if plan.wait is not None:
                 return self.wait_healthy(plan.wait)
         return []
+
+    def _record(self, inputs: Mapping[str, str]) -> None:
+        write_inputs(state_file(self.settings, self.inputs_path.name), inputs)
 
     def _is_build(self, step: Step) -> bool:
         return "build" in step.argv[len(self.compose.argv()) :]
