@@ -3,7 +3,12 @@
 # Debian machine where no container registry is reachable.
 #
 #   bash .ci/engine.sh start   # engine + compose + base image; idempotent
+#   bash .ci/engine.sh env     # BASE_IMAGE=<the local base image>, when it exists
 #   bash .ci/engine.sh stop    # stop the engine this script started (if any)
+#
+# The local base image reaches builds through the process environment, which wins
+# over env files: `eval "export $(bash .ci/engine.sh env)"`, or what the nox sessions
+# do for themselves. env/.env.example keeps a public image for machines with a registry.
 #
 # An engine that already answers is reused and never stopped by this script.
 # The pid of an engine started here is kept in $DOCKYARD_ENGINE_STATE/dockerd.pid.
@@ -112,6 +117,10 @@ stop_engine() {
 
 case "${1:-start}" in
     start) start_engine; install_compose; build_base_image ;;
+    env)
+        if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then
+            echo "BASE_IMAGE=$BASE_IMAGE"
+        fi ;;
     stop) stop_engine ;;
-    *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+    *) echo "usage: $0 start|env|stop" >&2; exit 2 ;;
 esac

@@ -192,7 +192,9 @@ def test_dry_run_prints_the_plan_and_starts_nothing(
     assert docker_client.images.list(name=f"{project}-app") == []
 
 
-def test_clear_errors_exit_2(tmp_path: Path, base_image: str, cleanup: list[str]) -> None:
+def test_clear_errors_exit_2_and_a_failed_build_exit_1(
+    tmp_path: Path, base_image: str, cleanup: list[str]
+) -> None:
     root = make_project(tmp_path / "proj", base_image=base_image)
     cleanup.append(project_name(root))
 
@@ -220,7 +222,7 @@ def test_clear_errors_exit_2(tmp_path: Path, base_image: str, cleanup: list[str]
         dockerfile.read_text().replace("WORKDIR /app", "RUN exit 3\nWORKDIR /app")
     )
     failed = dockyard(root, "dev.up")
-    assert failed.returncode == 2, failed.stdout + failed.stderr
+    assert failed.returncode == 1, failed.stdout + failed.stderr  # ran, and failed
     last = failed.stderr.strip().splitlines()[-1]
     assert last.startswith("dockyard: error: build of service 'app' failed at [app base")
     assert "RUN exit 3" in last and "exit code 3" in last

@@ -10,7 +10,8 @@ from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
 from dockyard.domain.config import load_settings
 from dockyard.errors import CommandError, ConfigError, EngineError
 from dockyard.testing import FakeRunner
-from dockyard.workflows.stack import _build_error, open_stack
+from dockyard.workflows.builds import build_error
+from dockyard.workflows.stack import open_stack
 from tests.conftest import write
 
 
@@ -96,13 +97,13 @@ failed to solve: executor failed running [/bin/sh -c pip install]: exit code: 12
 
 
 def test_build_error_names_the_failing_step() -> None:
-    error = _build_error("app", CommandError(("docker",), 17, BUILDKIT_FAILURE))
+    error = build_error("app", CommandError(("docker",), 17, BUILDKIT_FAILURE))
     assert str(error) == (
         "build of service 'app' failed at [app development 2/3] "
         "RUN pip install -r /tmp/requirements.txt: exit code 127"
     )
-    assert error.exit_code == 2
-    legacy = _build_error(
+    assert error.exit_code == 1  # a build that ran and failed
+    legacy = build_error(
         "app",
         CommandError(
             ("docker",),
@@ -146,3 +147,29 @@ def test_concurrent_runs_on_one_environment_take_turns(root: Path) -> None:
         other.communicate()
     with stack.lock(wait=0.3):  # released when its holder is gone
         pass
+
+
+def test_wait_and_profile_keys_reach_the_stack_and_options_win(root: Path) -> None:
+    write(
+        root / "pyproject.toml",
+        "[tool.dockyard]\nup_timeout = 42\nsettle_seconds = 0\nprofiles = ['tools']\n"
+        "[tool.dockyard.environments.dev]\nprofiles = ['debug', 'tools']\n",
+    )
+    settings = load_settings(root)
+    stack = open_stack(settings, "dev", FakeRunner(), {"PATH": "/bin"})
+    assert (stack.waiting().timeout, stack.waiting().settle) == (42.0, 0.0)
+    assert stack.waiting(5, 1).timeout == 5.0
+    assert stack.argv("ps")[-5:] == ("--profile", "debug", "--profile", "tools", "ps")
+    other = open_stack(settings, "dev", FakeRunner(), {"PATH": "/bin"}, profiles=["x"])
+    assert other.argv("ps")[-3:] == ("--profile", "x", "ps")
+    down = " ".join(other.down_step(volumes=False).argv)
+    assert "--profile * down --remove-orphans" in down
+    env = load_settings(root, environ={"DOCKYARD_UP_TIMEOUT": "7"})
+    assert env.up_timeout == 7
+
+
+def test_engine_hint_names_no_file_of_this_repository() -> None:
+    from dockyard.adapters.engine import _engine_error
+
+    error = _engine_error("unix:///x.sock", FileNotFoundError("No such file or directory"))
+    assert ".ci/" not in str(error) and "Docker engine not running" in str(error)

@@ -16,15 +16,20 @@ def test_template_stages_user_venv_and_labels(manager: str) -> None:
     text = dockerfile_template(manager)  # type: ignore[arg-type]
     assert "@@" not in text
     stages = re.findall(r"^FROM \S+ AS (\w+)$", text, flags=re.M)
-    assert stages == ["base", "development", "builder", "production"]
+    assert stages == ["base", "source", "development", "builder", "production"]
     assert "ARG BASE_IMAGE=python:3.13-slim" in text
     assert "USER ${HOST_UID}:${HOST_GID}" in text
     assert "dev.dockyard.lock-hash" in text and "UV_PROJECT_ENVIRONMENT=/opt/venv" in text
     # dependencies are installed before the code is copied
     dev = text.split("AS development", 1)[1].split("AS builder", 1)[0]
     assert dev.index("RUN --mount=type=cache") < dev.index(
-        "COPY --chown=${HOST_UID}:${HOST_GID} . ."
+        "COPY --from=source --chown=${HOST_UID}:${HOST_GID} /tmp/source/ /app/"
     )
+    # then the project itself, editable, and a command that exists
+    assert dev.index("COPY --from=source") < dev.index(
+        'pip install --no-cache-dir --no-deps "$@" -e .'
+    )
+    assert 'CMD ["python", "-m", "app"]' not in text and "signal.pause()" in text
     for target in ("development", "production"):
         user = effective_user(
             parse_dockerfile(text, Path("Dockerfile")), target, {"HOST_UID": "42"}
@@ -37,12 +42,34 @@ def test_dev_and_prod_dependencies_differ() -> None:
     uv = dockerfile_template("uv")
     dev = uv.split("AS development", 1)[1].split("AS builder", 1)[0]
     prod = uv.split("AS builder", 1)[1]
-    assert "uv sync --frozen --no-install-project;" in dev
-    assert "uv sync --frozen --no-install-project --no-dev;" in prod
-    # offline: the lock is exported and installed from the wheelhouse
-    assert "uv export --frozen --no-hashes --no-emit-project --no-dev" in prod
+    assert '"$uv" export --frozen --no-hashes --no-emit-project -o' in dev
+    assert '"$uv" export --frozen --no-hashes --no-emit-project --no-dev -o' in prod
+    # offline: the pins and wheels come from the wheelhouse, no index
+    assert 'cp "$wheels/requirements-dev.txt"' in dev and "--no-index" in dev
+    assert 'cp "$wheels/requirements.txt"' in prod
+    assert "-e ." not in prod  # production installs the project, not editable
+    poetry = dockerfile_template("poetry")
+    assert "poetry export --without-hashes --all-groups" in poetry
     with pytest.raises(ValueError, match="unknown package manager"):
         dockerfile_template("pipenv")  # type: ignore[arg-type]
+
+
+def test_no_image_carries_the_wheelhouse() -> None:
+    text = dockerfile_template("uv")
+    assert "COPY . /tmp/source\nRUN rm -rf /tmp/source/docker/wheels" in text
+    later = text.split("AS development", 1)[1]
+    assert "COPY . " not in later  # the code reaches images only through the source stage
+    assert "docker/wheels" not in dockerignore_template().replace("# ", "")
+
+
+def test_compose_templates_build_a_target_from_the_base_image_arg() -> None:
+    from dockyard.domain.layout.scaffold import template
+
+    for env in ("dev", "test", "ci"):
+        text = template(f"docker-compose.{env}.yml", "shop")
+        assert "target: development" in text
+        assert "BASE_IMAGE: ${BASE_IMAGE:-python:3.13-slim}" in text
+    assert "BASE_IMAGE=python:3.13-slim" in template("env.example")
 
 
 def test_dockerignore_keeps_secrets_and_venvs_out() -> None:
@@ -54,8 +81,5 @@ def test_dockerignore_keeps_secrets_and_venvs_out() -> None:
 def test_this_repository_builds_with_the_template_it_ships() -> None:
     root = Path(__file__).resolve().parents[2]
     ours = (root / "docker/Dockerfile").read_text()
-    shipped = dockerfile_template("uv").replace(
-        'CMD ["python", "-m", "app"]', 'CMD ["python", "-c", "import signal; signal.pause()"]'
-    )
-    assert ours == shipped
+    assert ours == dockerfile_template("uv")
     assert (root / "docker/Dockerfile.dockerignore").read_text() == dockerignore_template()

@@ -52,7 +52,8 @@ def _engine_error(host: str, exc: Exception) -> EngineError:
     ):
         return EngineError(
             f"Docker engine not running: nothing answers on {host} "
-            "(start Docker, or `bash .ci/engine.sh start` on a Debian CI machine)"
+            "(start Docker Desktop, or the engine: `sudo systemctl start docker`; "
+            "set DOCKER_HOST if it listens elsewhere)"
         )
     first = text.splitlines()[0] if text else type(exc).__name__
     return EngineError(f"cannot use the Docker engine at {host}: {first}")

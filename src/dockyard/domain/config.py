@@ -63,6 +63,9 @@ _TOP_KEYS: dict[str, str] = {
     "default_gid": "int",
     "test_command": "list",
     "committed_envs": "list",
+    "profiles": "list",
+    "up_timeout": "int",
+    "settle_seconds": "int",
     "environments": "table",
 }
 _ENV_KEYS: dict[str, str] = {
@@ -72,6 +75,7 @@ _ENV_KEYS: dict[str, str] = {
     "env_example": "str",
     "service": "str",
     "test_command": "list",
+    "profiles": "list",
     "enabled": "bool",
 }
 
@@ -91,6 +95,9 @@ ENV_VARS: dict[str, str] = {
     "DOCKYARD_DEFAULT_UID": "default_uid",
     "DOCKYARD_DEFAULT_GID": "default_gid",
     "DOCKYARD_TEST_COMMAND": "test_command",
+    "DOCKYARD_PROFILES": "profiles",
+    "DOCKYARD_UP_TIMEOUT": "up_timeout",
+    "DOCKYARD_SETTLE_SECONDS": "settle_seconds",
 }
 
 _DEFAULTS: dict[str, Any] = {
@@ -108,6 +115,9 @@ _DEFAULTS: dict[str, Any] = {
     "default_gid": 1000,
     "test_command": ["pytest"],
     "committed_envs": ["ci"],
+    "profiles": [],
+    "up_timeout": 300,
+    "settle_seconds": 3,
     "environments": {name: {} for name in DEFAULT_ENVIRONMENTS},
 }
 
@@ -141,6 +151,7 @@ class Environment:
     env_file_required: bool = True
     origin: str = "standard"
     extra_env_files: tuple[Path, ...] = ()
+    profiles: tuple[str, ...] = ()
 
     @property
     def env_files(self) -> tuple[Path, ...]:
@@ -175,6 +186,8 @@ class Settings:
     committed_envs: tuple[str, ...]
     environments: Mapping[str, Environment]
     origins: Mapping[str, str] = field(default_factory=dict)
+    up_timeout: int = 300
+    settle_seconds: int = 3
 
     def environment(self, name: str | None = None) -> Environment:
         """The environment called ``name`` (default: :attr:`default_env`)."""
@@ -432,6 +445,7 @@ def _build(
             env_file_required=required,
             origin=origin,
             extra_env_files=extra,
+            profiles=tuple(table.get("profiles") or top["profiles"]),
         )
     return Settings(
         root=root,
@@ -452,6 +466,8 @@ def _build(
         committed_envs=tuple(top["committed_envs"]),
         environments=environments,
         origins=origins,
+        up_timeout=top["up_timeout"],
+        settle_seconds=top["settle_seconds"],
     )
 
 

@@ -1,16 +1,23 @@
-"""Image labels and staleness: was this image built for this host user and this lock?
+"""Image labels and staleness: was this image built from what the repository says now?
 
 Images built by dockyard carry three labels (set from build args by the Dockerfile
-template). Before ``up``, dockyard compares them with what it would build now and
-rebuilds a stale image instead of starting it.
+template): the host uid and gid and a hash of the lock file. Everything else that
+decides an image (the Dockerfile and its ignore file, the compose ``build:`` section
+with its args and target, the build args dockyard adds) is summed up by
+:func:`build_inputs` and recorded under ``.dockyard/`` after each build. Before ``up``,
+dockyard compares both with what it would build now and rebuilds a stale image instead
+of starting it.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import json
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 __all__ = [
     "LABEL_GID",
@@ -19,13 +26,23 @@ __all__ = [
     "LOCK_FILES",
     "Expected",
     "Staleness",
+    "build_inputs",
+    "changed_inputs",
     "lock_hash",
+    "quick_key",
+    "read_inputs",
     "staleness",
+    "write_inputs",
 ]
 
 LABEL_UID = "dev.dockyard.host-uid"
 LABEL_GID = "dev.dockyard.host-gid"
 LABEL_LOCK = "dev.dockyard.lock-hash"
+
+#: Keys of a record that are bookkeeping, not inputs: the files read, the quick key.
+FILES = "_files"
+QUICK = "_quick"
+_VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 #: Files whose content decides the dependency layer, in order of preference.
 LOCK_FILES = ("uv.lock", "poetry.lock", "requirements.txt", "pyproject.toml")
@@ -81,3 +98,105 @@ def staleness(labels: Mapping[str, str] | None, expected: Expected) -> Staleness
     if lock is not None and lock != expected.lock_hash:
         reasons.append(f"built for lock {lock}, the lock is now {expected.lock_hash}")
     return Staleness(tuple(reasons))
+
+
+def build_inputs(config: Mapping[str, Any], build_args: Mapping[str, str]) -> dict[str, str]:
+    """A digest of every input that decides the images of a resolved compose config.
+
+    ``config`` is what ``compose config`` prints (contexts are absolute there). Keys
+    name the input (``app: docker/Dockerfile``) so a change can be reported by name.
+    """
+    inputs: dict[str, str] = {"dockyard build args": _digest(json.dumps(dict(build_args)))}
+    files: list[str] = []
+    services = config.get("services") or {}
+    for name in sorted(services):
+        build = (services[name] or {}).get("build")
+        if not isinstance(build, Mapping):
+            continue
+        inputs[f"{name}: compose build section (context, args, target)"] = _digest(
+            json.dumps(build, sort_keys=True, default=str)
+        )
+        context = Path(str(build.get("context") or "."))
+        dockerfile = context / str(build.get("dockerfile") or "Dockerfile")
+        ignore = dockerfile.with_name(dockerfile.name + ".dockerignore")
+        if not ignore.is_file():
+            ignore = context / ".dockerignore"
+        for path in (dockerfile, ignore):
+            label = _display(path, context)
+            inputs[f"{name}: {label}"] = _file_digest(path)
+            files.append(str(path))
+    inputs[FILES] = "\n".join(sorted(set(files)))
+    return inputs
+
+
+def quick_key(
+    paths: Sequence[Path], compose_env: Mapping[str, str], extra: Sequence[str] = ()
+) -> str:
+    """A cheap key over the raw sources of :func:`build_inputs`: files and variables.
+
+    When it equals the key recorded with the last inputs, nothing that ``compose
+    config`` would resolve can have changed, so ``up`` on a running environment costs
+    no ``compose config`` call. The variables are those the files mention (``${VAR}``),
+    with the values compose would interpolate from the process environment.
+    """
+    digest = hashlib.sha256()
+    names: set[str] = set()
+    for path in paths:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0missing"
+        digest.update(str(path).encode() + b"\0" + data + b"\0")
+        names.update(_VARIABLE.findall(data.decode("utf-8", "replace")))
+    for name in sorted(names):
+        digest.update(f"{name}={compose_env.get(name)}\0".encode())
+    digest.update("\0".join(extra).encode())
+    return digest.hexdigest()[:16]
+
+
+def changed_inputs(recorded: Mapping[str, str] | None, current: Mapping[str, str]) -> list[str]:
+    """Why the recorded build inputs differ from ``current`` (empty when they match)."""
+    if recorded is None:
+        return ["no record of the inputs the image was built from"]
+    mine = [key for key in current if not key.startswith("_")]
+    return [
+        f"{key} changed since the last build" for key in mine if recorded.get(key) != current[key]
+    ] + [
+        f"{key} is gone since the last build"
+        for key in recorded
+        if key not in current and not key.startswith("_")
+    ]
+
+
+def read_inputs(path: Path) -> dict[str, str] | None:
+    """The build inputs recorded at ``path`` (None when absent or unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def write_inputs(path: Path, inputs: Mapping[str, str]) -> None:
+    """Record ``inputs`` at ``path`` (an existing file: its owner and mode are kept)."""
+    path.write_text(json.dumps(dict(inputs), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "missing"
+
+
+def _display(path: Path, context: Path) -> str:
+    try:
+        return str(path.relative_to(context))
+    except ValueError:
+        return str(path)

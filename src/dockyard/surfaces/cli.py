@@ -28,6 +28,7 @@ __all__ = [
     "fail_on_findings",
     "guarded",
     "print_findings",
+    "split_list",
 ]
 
 EXIT_OK = 0
@@ -51,6 +52,18 @@ def guarded(func: Callable[P, R]) -> Callable[P, R]:
             raise Exit("dockyard: interrupted", code=130) from None
 
     return wrapper
+
+
+def split_list(values: str | Iterable[str] | None) -> list[str]:
+    """A list option's values: repeated (``--skip A --skip B``), comma-separated, or both.
+
+    >>> split_list(["A,B", "C"])
+    ['A', 'B', 'C']
+    """
+    if values is None:
+        return []
+    parts = [values] if isinstance(values, str) else list(values)
+    return [item.strip() for part in parts for item in part.split(",") if item.strip()]
 
 
 def echo(*lines: str) -> None:

@@ -1,24 +1,69 @@
-"""The ``dockyard`` program: Invoke over dockyard's namespace, no tasks.py needed."""
+"""The ``dockyard`` program: Invoke over dockyard's namespace, no tasks.py needed.
+
+What it changes in Invoke's behaviour, so that a first try does not fall into a trap:
+
+* a command-line mistake exits 2, and a mistyped task name lists the closest names;
+* Invoke's core ``--dry`` (which only echoes ``c.run`` commands, and dockyard's tasks
+  run none, so it would act for real) is refused: every task has ``--dry-run``;
+* output to a pipe that closes early (``dockyard --help | head``) ends quietly.
+"""
 
 from __future__ import annotations
 
+import difflib
+import os
+import re
+import sys
+from collections.abc import Iterable
+
 from invoke.exceptions import Exit, ParseError
+from invoke.parser.argument import Argument
 from invoke.program import Program
 
 from dockyard import __version__
 from dockyard.surfaces.tasks import build_namespace
 
-__all__ = ["DockyardProgram", "main"]
+__all__ = ["DockyardProgram", "main", "suggest"]
+
+EXIT_USAGE = 2
+EXIT_PIPE = 141  # what a shell reports for a program ended by SIGPIPE
+_UNKNOWN = re.compile(r"^No idea what '(?P<word>.+)' is!$")
+_DRY_REFUSED = (
+    "dockyard: error: --dry is not supported: Invoke's --dry only echoes shell commands, "
+    "and dockyard's tasks would still act; use the task's own --dry-run "
+    "(for example `dockyard dev.down --dry-run`)"
+)
+
+
+def suggest(word: str, names: Iterable[str], limit: int = 3) -> list[str]:
+    """The known names closest to ``word`` (a mistyped task), best first.
+
+    >>> suggest("dev.pu", ["dev.up", "dev.down", "test.up"])
+    ['dev.up', 'test.up']
+    """
+    names = sorted(set(names))
+    close = difflib.get_close_matches(word, names, n=limit, cutoff=0.6)
+    if not close and "." in word:  # a right task in a mistyped collection, or vice versa
+        head, _, tail = word.partition(".")
+        close = [n for n in names if n.endswith(f".{tail}") or n.startswith(f"{head}.")]
+    return close[:limit]
 
 
 class DockyardProgram(Program):
-    """Invoke's Program, with command-line mistakes exiting 2 like every usage error."""
+    """Invoke's Program with dockyard's command-line behaviour (see the module doc)."""
+
+    def core_args(self) -> list[Argument]:
+        args = super().core_args()
+        for arg in args:
+            if arg.name == "dry":
+                arg.help = "Refused by dockyard: use a task's --dry-run."
+        return args
 
     def parse_core(self, argv: list[str] | None) -> None:
         try:
             super().parse_core(argv)
         except ParseError as exc:
-            raise Exit(f"dockyard: error: {exc}", code=2) from None
+            raise self._usage(exc) from None
 
     def parse_collection(self) -> None:
         """Load the repository's Invoke project configuration (``invoke.yaml`` at the
@@ -38,7 +83,42 @@ class DockyardProgram(Program):
         try:
             super().parse_tasks()
         except ParseError as exc:
-            raise Exit(f"dockyard: error: {exc}", code=2) from None
+            raise self._usage(exc) from None
+        if self.args.dry.value:
+            raise Exit(_DRY_REFUSED, code=EXIT_USAGE)
+
+    def parse_cleanup(self) -> None:
+        try:
+            super().parse_cleanup()
+        except ParseError as exc:
+            raise self._usage(exc) from None
+
+    def run(self, argv: list[str] | None = None, exit: bool = True) -> None:
+        try:
+            super().run(argv, exit)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # the reader went away (`| head`): no traceback, and no second error when
+            # Python flushes stdout at exit
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(EXIT_PIPE)
+
+    def _usage(self, exc: ParseError) -> Exit:
+        message = f"dockyard: error: {exc}"
+        unknown = _UNKNOWN.match(str(exc))
+        if unknown and not unknown["word"].startswith("-"):
+            close = suggest(unknown["word"], self._task_names())
+            if close:
+                message += f"\n  did you mean: {', '.join(close)}?"
+            message += "\n  `dockyard --list` shows every task"
+        return Exit(message, code=EXIT_USAGE)
+
+    def _task_names(self) -> list[str]:
+        collection = getattr(self, "collection", None) or self.namespace
+        if collection is None:
+            return []
+        return [*collection.task_names, *(a for v in collection.task_names.values() for a in v)]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -2,7 +2,7 @@
 
     # noxfile.py
     import dockyard.sessions
-    dockyard.sessions.install()          # sessions: ci, up, down, check
+    dockyard.sessions.install()          # sessions: ci, up, down, check, wheels
 
 Sessions run the ``dockyard`` program of the interpreter nox runs under
 (``venv_backend="none"``): no virtualenv is created for them.
@@ -43,8 +43,12 @@ def install(*, prefix: str = "", ci_env: str = "ci", dev_env: str = "dev") -> li
         _dockyard(session, "check", "--env", ci_env)
 
     def up(session: nox.Session) -> None:
-        """Bring the development environment up (rebuilding a stale image) and show it."""
-        _dockyard(session, f"{dev_env}.up")
+        """Bring the development environment up (rebuilding a stale image) and show it.
+
+        On a fresh clone the env file (ignored by git) is created from the example first.
+        """
+        _dockyard(session, "env.init", "--env", dev_env)
+        _dockyard(session, f"{dev_env}.up", *session.posargs)
         _dockyard(session, f"{dev_env}.status")
 
     def down(session: nox.Session) -> None:
@@ -55,7 +59,11 @@ def install(*, prefix: str = "", ci_env: str = "ci", dev_env: str = "dev") -> li
         """dockyard's checks; extra arguments go to `dockyard check`."""
         _dockyard(session, "check", "--env", dev_env, *session.posargs)
 
-    sessions = {"ci": ci, "up": up, "down": down, "check": check}
+    def wheels(session: nox.Session) -> None:
+        """Fill docker/wheels from the lock, for image builds without a package index."""
+        _dockyard(session, "wheels")
+
+    sessions = {"ci": ci, "up": up, "down": down, "check": check, "wheels": wheels}
     names = []
     for name, func in sessions.items():
         full = f"{prefix}{name}"

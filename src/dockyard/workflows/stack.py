@@ -2,17 +2,15 @@
 
 Each operation is a plan first (the exact compose commands, build args, env file and
 variables) and an action second, so ``--dry-run`` shows precisely what would run.
-Mutating operations hold a per-environment lock under ``.dockyard/``.
+Mutating operations hold a per-environment lock under ``.dockyard/``; ``up`` waits
+until the services it started are healthy or settled (:mod:`dockyard.workflows.health`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
@@ -20,10 +18,18 @@ from dockyard.adapters.runner import Completed, Runner
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.envfiles import Resolved
 from dockyard.domain.identity import HostIds, host_ids
-from dockyard.domain.images import Expected, Staleness, lock_hash, staleness
+from dockyard.domain.images import (
+    Expected,
+    lock_hash,
+    write_inputs,
+)
 from dockyard.domain.secrets import mask
-from dockyard.errors import CommandError, DockyardError, PlanError
+from dockyard.errors import CommandError, PlanError
+from dockyard.workflows.builds import BuildError, build_error
 from dockyard.workflows.envs import code_defaults, resolved_env
+from dockyard.workflows.freshness import ImageFreshness
+from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
+from dockyard.workflows.plans import Plan, Step, env_lock, state_file
 
 if TYPE_CHECKING:
     from docker import DockerClient
@@ -31,65 +37,19 @@ if TYPE_CHECKING:
 __all__ = [
     "BuildError",
     "Plan",
+    "ServiceError",
     "Stack",
     "Step",
     "open_stack",
 ]
 
 Output = Callable[[str], None]
-_EXITED = re.compile(r"Exited \((-?\d+)\)")
 _LOCK_WAIT = 600.0
-
-
-class BuildError(DockyardError):
-    """An image build failed; the message names the failing step."""
-
-    def __init__(self, service: str, step: str, detail: str) -> None:
-        super().__init__(f"build of service {service!r} failed at {step}: {detail}")
-        self.step = step
-
-
-@dataclass(frozen=True)
-class Step:
-    """One command of a plan and why it runs."""
-
-    argv: tuple[str, ...]
-    why: str
+_ALL_PROFILES = ("--profile", "*")
 
 
 @dataclass
-class Plan:
-    """What an operation will do: commands, build args and the variables they see."""
-
-    operation: str
-    environment: str
-    env_file: Path
-    steps: list[Step] = field(default_factory=list)
-    build_args: dict[str, str] = field(default_factory=dict)
-    variables: list[tuple[str, str, str]] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def lines(self) -> list[str]:
-        """The plan as text, secrets masked."""
-        out = [f"plan: {self.operation} ({self.environment}), env file {self.env_file}"]
-        out += [f"  note: {note}" for note in self.notes]
-        if self.build_args:
-            args = " ".join(f"{k}={v}" for k, v in self.build_args.items())
-            out.append(f"  build args: {args}")
-        for i, step in enumerate(self.steps, 1):
-            import shlex
-
-            out.append(f"  {i}. {shlex.join(step.argv)}")
-            out.append(f"     ({step.why})")
-        if self.variables:
-            out.append("  variables:")
-            width = max(len(k) for k, _, _ in self.variables)
-            out += [f"    {k.ljust(width)}  {v}  [{o}]" for k, v, o in self.variables]
-        return out
-
-
-@dataclass
-class Stack:
+class Stack(ImageFreshness):
     """One environment of one repository, ready to plan and run compose operations."""
 
     settings: Settings
@@ -100,6 +60,7 @@ class Stack:
     expected: Expected
     variables: Mapping[str, Resolved]
     connect: Callable[[], DockerClient]
+    profiles: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- planning
     def plan(self, operation: str, steps: Sequence[Step], *, build: bool = False) -> Plan:
@@ -111,101 +72,87 @@ class Stack:
         plan.variables = [
             (key, mask(key, item.value), item.origin) for key, item in self.variables.items()
         ]
+        if self.profiles:
+            plan.notes.append(f"profiles: {', '.join(self.profiles)}")
         return plan
+
+    def argv(self, *args: str, all_profiles: bool = False) -> tuple[str, ...]:
+        """``compose [--profile P ...] <args>`` for this environment."""
+        return self.compose.argv(*self.profile_flags(all_profiles), *args)
+
+    def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
+        """``--profile P`` for each chosen profile (``--profile '*'``: every profile)."""
+        if all_profiles:
+            return _ALL_PROFILES
+        return tuple(item for name in self.profiles for item in ("--profile", name))
 
     def step(self, *args: str, why: str) -> Step:
         """A step running ``compose <args>`` for this environment."""
-        return Step(self.compose.argv(*args), why)
+        return Step(self.argv(*args), why)
 
-    def build_step(self, *, no_cache: bool = False) -> Step:
+    def build_step(self, *, no_cache: bool = False, extra: Sequence[str] = ()) -> Step:
         """``compose build`` with the host ids and lock hash as build args."""
         args = ["build", *Compose.build_args(self.expected.build_args())]
         if no_cache:
             args.append("--no-cache")
-        why = (
-            "rebuild from scratch"
-            if no_cache
-            else f"build for uid:gid {self.ids.uid}:{self.ids.gid}"
+        why = f"build for uid:gid {self.ids.uid}:{self.ids.gid}" + (
+            ", without cache" if no_cache else ""
         )
-        return Step(self.compose.argv(*args), why)
+        return Step(self.argv(*args, *extra), why)
 
-    def up_step(self) -> Step:
-        """``compose up -d``; :meth:`wait_healthy` then waits for the services."""
-        return Step(self.compose.argv("up", "-d"), "start (then wait until running/healthy)")
+    def up_step(self, extra: Sequence[str] = ()) -> Step:
+        """``compose up -d``; then :meth:`wait_healthy` waits for the services."""
+        return Step(self.argv("up", "-d", *extra), "start (then wait until healthy or settled)")
 
-    def wait_healthy(self, timeout: float = 300.0) -> None:
-        """Wait until every container of the project runs and is healthy (if checked).
-
-        Polls the engine's container list (one call per round, state and health are in
-        it) rather than ``up --wait``, whose own polling adds half a second to an
-        already running stack.
-        """
-        client = self.connect()
-        label = f"com.docker.compose.project={self.env.project_name}"
-        deadline = time.monotonic() + timeout
-        while True:
-            pending = []
-            for summary in client.api.containers(all=True, filters={"label": label}):
-                name = (summary.get("Names") or ["?"])[0].lstrip("/")
-                state, status = summary.get("State"), str(summary.get("Status") or "")
-                if state != "running":
-                    exit_code = _EXITED.search(status)
-                    if state == "exited" and exit_code and exit_code[1] != "0":
-                        raise PlanError(
-                            f"container {name} exited with status {exit_code[1]}: "
-                            f"see `dockyard {self.env.name}.logs`"
-                        )
-                    pending.append(f"{name}: {state}")
-                elif "(unhealthy)" in status:
-                    raise PlanError(
-                        f"container {name} is unhealthy: see `dockyard {self.env.name}.logs`"
-                    )
-                elif "(health: starting)" in status:
-                    pending.append(f"{name}: health starting")
-            if not pending:
-                return
-            if time.monotonic() > deadline:
-                raise PlanError(f"not healthy after {timeout:g} s: {', '.join(pending)}")
-            time.sleep(0.25)
-
-    # ---------------------------------------------------------------- image state
-    def image_state(self) -> Staleness:
-        """Is the service's image built for this host user and this lock file?
-
-        A running container carries its image's labels in the container list, so the
-        common case (the environment is up) costs one engine call.
-        """
-        client = self.connect()
-        from docker.errors import ImageNotFound
-
-        running = client.api.containers(
-            filters={
-                "label": [
-                    f"com.docker.compose.project={self.env.project_name}",
-                    f"com.docker.compose.service={self.env.service}",
-                ]
-            }
+    def waiting(self, timeout: float | None = None, settle: float | None = None) -> Waiting:
+        """How ``up`` waits: options beat the ``up_timeout``/``settle_seconds`` keys."""
+        return Waiting(
+            self.env.project_name,
+            self.env.service,
+            timeout=float(self.settings.up_timeout if timeout is None else timeout),
+            settle=float(self.settings.settle_seconds if settle is None else settle),
         )
-        if running:
-            return staleness(running[0].get("Labels") or {}, self.expected)
-        name = self.compose.image_name(self.env.service)
-        try:
-            image = client.images.get(name)
-        except ImageNotFound:
-            return staleness(None, self.expected)
-        return staleness(image.labels or {}, self.expected)
+
+    def wait_healthy(self, waiting: Waiting | None = None) -> list[str]:
+        """Wait until every started service is healthy or settled; raise if one is not."""
+        secrets = secret_values({k: v.value for k, v in self.variables.items()})
+        return wait_for_services(self.connect(), waiting or self.waiting(), secrets=secrets)
 
     # ---------------------------------------------------------------- operations
-    def up_plan(self) -> Plan:
-        """Plan ``up``: build first when the image is missing or stale."""
+    def up_plan(
+        self,
+        *,
+        build: bool = False,
+        no_cache: bool = False,
+        extra: Sequence[str] = (),
+        waiting: Waiting | None = None,
+    ) -> Plan:
+        """Plan ``up``: build first when forced, or when the image is missing or stale."""
         state = self.image_state()
-        steps = [self.build_step()] if state.stale else []
-        plan = self.plan("up", [*steps, self.up_step()], build=state.stale)
-        plan.notes += [f"rebuild: {reason}" for reason in state.reasons]
-        if not state.stale:
+        reasons = list(state.reasons)
+        changed, inputs = self.changed_inputs()
+        if "no image built yet" not in reasons:
+            reasons += changed
+        if build or no_cache:
+            reasons.insert(0, "build requested" + (" without cache" if no_cache else ""))
+        steps = [self.build_step(no_cache=no_cache)] if reasons else []
+        plan = self.plan("up", [*steps, self.up_step(extra)], build=bool(reasons))
+        plan.notes += [f"rebuild: {reason}" for reason in reasons]
+        plan.inputs = inputs if inputs is not None or not reasons else self.build_inputs()
+        if not reasons:
             plan.notes.append(
-                f"image is current for uid:gid {self.ids.uid}:{self.ids.gid} and the lock"
+                f"image is current for uid:gid {self.ids.uid}:{self.ids.gid}, the lock, "
+                "the Dockerfile and the compose build section"
             )
+        plan.wait = waiting or self.waiting()
+        return plan
+
+    def build_plan(
+        self, operation: str = "build", *, no_cache: bool = False, extra: Sequence[str] = ()
+    ) -> Plan:
+        """Plan ``build`` (and record its inputs once it succeeds)."""
+        plan = self.plan(operation, [self.build_step(no_cache=no_cache, extra=extra)], build=True)
+        plan.inputs = self.build_inputs()
         return plan
 
     def ownership_note(self) -> str:
@@ -214,19 +161,30 @@ class Stack:
 
         return engine_info(self.connect()).ownership_note
 
-    def run_plan(self, plan: Plan, *, output: Output | None = None) -> None:
+    def run_plan(self, plan: Plan, *, output: Output | None = None) -> list[str]:
         """Carry out ``plan``'s steps in order under the environment's lock.
 
-        A plan that starts services (``up``) waits until they run and are healthy.
+        The inputs of a successful build are recorded; a plan that starts services
+        waits until they are healthy or settled, and returns their states.
         """
         with self.lock():
             for step in plan.steps:
                 self._run_step(step, output)
-            if any(step.argv[len(self.compose.argv()) :][:1] == ("up",) for step in plan.steps):
-                self.wait_healthy()
+                if plan.inputs is not None and self._is_build(step):
+                    self._record(plan.inputs)
+            if plan.inputs is not None and not any(self._is_build(s) for s in plan.steps):
+                self._record(plan.inputs)  # unchanged, with a fresh quick key
+            if plan.wait is not None:
+                return self.wait_healthy(plan.wait)
+        return []
+
+    def _record(self, inputs: Mapping[str, str]) -> None:
+        write_inputs(state_file(self.settings, self.inputs_path.name), inputs)
+
+    def _is_build(self, step: Step) -> bool:
+        return "build" in step.argv[len(self.compose.argv()) :]
 
     def _run_step(self, step: Step, output: Output | None) -> Completed:
-        building = "build" in step.argv[len(self.compose.command) :]
         try:
             return self.runner.run(
                 step.argv,
@@ -236,23 +194,26 @@ class Stack:
                 on_output=output if output is not None else _discard,
             )
         except CommandError as exc:
-            if building:
-                raise _build_error(self.env.service, exc) from None
+            if self._is_build(step):
+                raise build_error(self.env.service, exc) from None
             raise
 
-    def interactive(self, *args: str) -> int:
+    def interactive(self, *args: str, all_profiles: bool = False) -> int:
         """Run ``compose <args>`` attached to this terminal; return its exit code."""
-        done = self.compose.run(*args, timeout=None, check=False, capture=False)
+        flags = self.profile_flags(all_profiles)
+        done = self.compose.run(*flags, *args, timeout=None, check=False, capture=False)
         return done.returncode
 
-    def exec_args(self, command: Sequence[str], *, tty: bool) -> tuple[str, ...]:
+    def exec_args(
+        self, command: Sequence[str], *, tty: bool, service: str | None = None
+    ) -> tuple[str, ...]:
         """``exec [-T] SERVICE CMD...``: a TTY only when there is one."""
-        return ("exec", *(() if tty else ("-T",)), self.env.service, *command)
+        return ("exec", *(() if tty else ("-T",)), service or self.env.service, *command)
 
-    def shell_args(self, *, tty: bool) -> tuple[str, ...]:
+    def shell_args(self, *, tty: bool, service: str | None = None) -> tuple[str, ...]:
         """An interactive shell in the service: bash where it exists, else sh."""
         script = "command -v bash >/dev/null 2>&1 && exec bash || exec sh"
-        return self.exec_args(["sh", "-c", script], tty=tty)
+        return self.exec_args(["sh", "-c", script], tty=tty, service=service)
 
     def test_args(self, extra: Sequence[str], *, tty: bool) -> tuple[str, ...]:
         """``run --rm [-T] SERVICE TEST_COMMAND EXTRA...``: tests inside the container."""
@@ -265,96 +226,81 @@ class Stack:
             *extra,
         )
 
-    def ci_test(self, *, output: Output | None = None) -> int:
-        """Build, run until the app service exits, return its exit code; always clean up."""
-        build = self.build_step()
-        up = Step(
-            self.compose.argv(
-                "up", "--abort-on-container-exit", "--exit-code-from", self.env.service
-            ),
+    def running(self) -> bool:
+        """Does any container of this environment exist (running or not)?"""
+        client = self.connect()
+        label = f"com.docker.compose.project={self.env.project_name}"
+        return bool(client.api.containers(all=True, filters={"label": label}))
+
+    def run_tests(self, extra: Sequence[str], *, tty: bool, output: Output | None = None) -> int:
+        """Build when stale, run the tests in a one-off container, tidy up after.
+
+        The network compose makes for the one-off container goes away again when
+        nothing else of the environment was running.
+        """
+        plan = self.up_plan()
+        builds = [step for step in plan.steps if self._is_build(step)]
+        if builds:
+            plan.steps, plan.wait = builds, None
+            self.run_plan(plan, output=output)
+        was_up = self.running()
+        try:
+            return self.interactive(*self.test_args(extra, tty=tty))
+        finally:
+            if not was_up:
+                self._run_unchecked(self.down_step(volumes=False), 300.0, None)
+
+    def ci_up_step(self) -> Step:
+        """``up --abort-on-container-exit --exit-code-from SERVICE``."""
+        return Step(
+            self.argv("up", "--abort-on-container-exit", "--exit-code-from", self.env.service),
             f"run until a container exits; exit code of {self.env.service}",
         )
-        down = self.down_step(volumes=True)
+
+    def ci_test(self, *, output: Output | None = None) -> int:
+        """Build, run until the app service exits, return its exit code; always clean up."""
+        build, up, down = self.ci_test_plan().steps
         with self.lock():
             try:
                 self._run_step(build, output)
-                done = self.runner.run(
-                    up.argv,
-                    env=self.compose.env,
-                    cwd=self.settings.root,
-                    timeout=None,
-                    check=False,
-                    on_output=output if output is not None else _discard,
-                )
-                return done.returncode
-            finally:
-                # Ctrl-C included: the containers, network and volumes go away
-                self.runner.run(
-                    down.argv,
-                    env=self.compose.env,
-                    cwd=self.settings.root,
-                    timeout=300.0,
-                    check=False,
-                    on_output=output if output is not None else _discard,
-                )
+                return self._run_unchecked(up, None, output)
+            finally:  # Ctrl-C included: the containers, network and volumes go away
+                self._run_unchecked(down, 300.0, output)
+
+    def _run_unchecked(self, step: Step, timeout: float | None, output: Output | None) -> int:
+        done = self.runner.run(
+            step.argv,
+            env=self.compose.env,
+            cwd=self.settings.root,
+            timeout=timeout,
+            check=False,
+            on_output=output if output is not None else _discard,
+        )
+        return done.returncode
 
     def ci_test_plan(self) -> Plan:
         """The plan of :meth:`ci_test`."""
-        return self.plan(
-            "ci.test",
-            [
-                self.build_step(),
-                Step(
-                    self.compose.argv(
-                        "up", "--abort-on-container-exit", "--exit-code-from", self.env.service
-                    ),
-                    f"run until a container exits; exit code of {self.env.service}",
-                ),
-                self.down_step(volumes=True),
-            ],
-            build=True,
-        )
+        steps = [self.build_step(), self.ci_up_step(), self.down_step(volumes=True)]
+        return self.plan("ci.test", steps, build=True)
 
-    def down_step(self, *, volumes: bool, images: bool = False) -> Step:
-        """``compose down --remove-orphans`` (optionally ``--volumes``, ``--rmi local``)."""
+    def down_step(self, *, volumes: bool, images: bool = False, extra: Sequence[str] = ()) -> Step:
+        """``compose --profile '*' down --remove-orphans``: every profile's services too."""
         args = ["down", "--remove-orphans"]
         if volumes:
             args.append("--volumes")
         if images:
             args += ["--rmi", "local"]
         return Step(
-            self.compose.argv(*args),
-            "stop and remove containers and networks"
+            self.argv(*args, *extra, all_profiles=True),
+            "stop and remove containers (every profile) and networks"
             + (", volumes" if volumes else "")
             + (", local images" if images else ""),
         )
 
     # ---------------------------------------------------------------- locking
-    @contextlib.contextmanager
-    def lock(self, wait: float = _LOCK_WAIT) -> Iterator[None]:
+    def lock(self, wait: float = _LOCK_WAIT) -> contextlib.AbstractContextManager[None]:
         """Hold ``.dockyard/<env>.lock``: concurrent runs on one environment take turns."""
-        import fcntl
-
-        folder = self.settings.root / ".dockyard"
-        folder.mkdir(exist_ok=True)
-        path = folder / f"{self.env.name}.lock"
-        with path.open("a+") as handle:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise PlanError(
-                            f"{self.settings.relative(path)}: another dockyard run on "
-                            f"{self.env.name!r} held the lock for {wait:g} s"
-                        ) from None
-                    time.sleep(0.2)
-            try:
-                yield
-            finally:
-                fcntl.flock(handle, fcntl.LOCK_UN)
+        return env_lock(self.settings, self.env.name, wait)
 
 
 def open_stack(
@@ -364,6 +310,7 @@ def open_stack(
     environ: Mapping[str, str],
     *,
     check_files: bool = True,
+    profiles: Sequence[str] | None = None,
 ) -> Stack:
     """Resolve an environment into a :class:`Stack`: files, variables, ids, compose."""
     env = settings.environment(env_name)
@@ -396,7 +343,8 @@ def open_stack(
             clients.append(engine_connect(environ))
         return clients[0]
 
-    return Stack(settings, env, runner, compose, ids, expected, variables, connect)
+    chosen = tuple(env.profiles if profiles is None else profiles)
+    return Stack(settings, env, runner, compose, ids, expected, variables, connect, chosen)
 
 
 def _effective_ids(
@@ -412,36 +360,6 @@ def _effective_ids(
             f"HOST_UID/HOST_GID must be integers ({uid.origin if uid else ''})"
         ) from None
     return base
-
-
-_STEP = re.compile(
-    r"^#\d+ \[(?P<stage>[^\]]+)\] (?P<cmd>.+)$|=> ERROR \[(?P<stage2>[^\]]+)\] (?P<cmd2>.+)$"
-)
-
-
-_STEP_HEADER = re.compile(r"^#(?P<n>\d+) \[(?P<where>[^\]]+)\] (?P<cmd>.+)$")
-_STEP_ERROR = re.compile(r"^#(?P<n>\d+) ERROR")
-_EXIT_CODE = re.compile(r"exit code: (?P<code>\d+)|returned a non-zero code: (?P<legacy>\d+)")
-
-
-def _build_error(service: str, exc: CommandError) -> BuildError:
-    """Name the failing build step from BuildKit's plain progress (or the legacy builder)."""
-    headers: dict[str, str] = {}
-    step, detail = "an unknown step", f"exit status {exc.returncode}"
-    for raw in exc.stderr_tail.splitlines():
-        line = raw.strip()
-        if header := _STEP_HEADER.match(line):
-            cmd = " ".join(header["cmd"].split())
-            headers[header["n"]] = f"[{header['where']}] {cmd[:90]}{'...' if len(cmd) > 90 else ''}"
-        elif (error := _STEP_ERROR.match(line)) and error["n"] in headers:
-            step = headers[error["n"]]
-        elif line.startswith("Step ") and "/" in line.split(":", 1)[0]:  # legacy builder
-            step = line[:120]
-        if code := _EXIT_CODE.search(line):
-            detail = f"exit code {code['code'] or code['legacy']}"
-        if "failed to solve" in line and step == "an unknown step":
-            detail = line.split("failed to solve: ", 1)[-1][:200]
-    return BuildError(service, step, detail)
 
 
 def _discard(_: str) -> None:

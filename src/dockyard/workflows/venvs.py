@@ -252,9 +252,18 @@ def _inside(path: Path, root: Path) -> bool:
 # --- throwaway root container -------------------------------------------------------
 
 
-def helper_image(settings: Settings, client: DockerClient, app_image: str | None) -> str:
-    """The environment's app image when it exists locally, else ``helper_image``."""
-    from docker.errors import ImageNotFound
+def helper_image(
+    settings: Settings,
+    client: DockerClient,
+    app_image: str | None,
+    progress: Callable[[str], None] | None = None,
+) -> str:
+    """The environment's app image when it exists locally, else ``helper_image``.
+
+    A ``helper_image`` that is not there yet is pulled (``progress`` hears one line
+    about it); only a pull that fails is an error.
+    """
+    from docker.errors import DockerException, ImageNotFound
 
     for image in (app_image, settings.helper_image):
         if not image:
@@ -264,11 +273,18 @@ def helper_image(settings: Settings, client: DockerClient, app_image: str | None
         except ImageNotFound:
             continue
         return image
-    raise EngineError(
-        f"no image to run the repair in: neither {app_image or '(no app image)'} nor "
-        f"helper_image {settings.helper_image} exists locally (build the app image or set "
-        "helper_image / DOCKYARD_HELPER_IMAGE)"
-    )
+    if progress is not None:
+        progress(f"pulling helper image {settings.helper_image}")
+    try:
+        client.images.pull(settings.helper_image)
+    except DockerException as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise EngineError(
+            f"no image to run the repair in: {app_image or '(no app image)'} is not built "
+            f"and pulling helper_image {settings.helper_image} failed ({reason}); build the "
+            "app image, or set helper_image / DOCKYARD_HELPER_IMAGE to a local image"
+        ) from None
+    return settings.helper_image
 
 
 def run_as_root(client: DockerClient, image: str, root: Path, script: str) -> str:

@@ -36,11 +36,15 @@ PackageManagerName = Literal["uv", "poetry", "pip"]
 def template(name: str, project: str = "app") -> str:
     """A layout template from the package data, with the project name filled in."""
     text = resources.files("dockyard.templates.layout").joinpath(name).read_text("utf-8")
-    return text.replace("@@PROJECT@@", project)
+    return text.replace("@@PROJECT@@", project).replace("@@MODULE@@", project.replace("-", "_"))
 
 
 def detect_package_manager(builder: PlanBuilder) -> PackageManagerName:
-    """uv with uv.lock, Poetry with poetry.lock or [tool.poetry], else uv."""
+    """uv with uv.lock or [tool.uv], Poetry with poetry.lock or [tool.poetry], else pip.
+
+    The same rule as the configuration's: a project without a lock (requirements
+    files, a bare pyproject.toml) builds with pip, so its image builds as it is.
+    """
     if builder.exists("uv.lock"):
         return "uv"
     if builder.exists("poetry.lock"):
@@ -48,12 +52,14 @@ def detect_package_manager(builder: PlanBuilder) -> PackageManagerName:
     text = builder.read("pyproject.toml")
     if text is not None:
         try:
-            data = tomllib.loads(text)
+            tools = tomllib.loads(text).get("tool", {})
         except tomllib.TOMLDecodeError:
-            return "uv"
-        if "poetry" in data.get("tool", {}):
+            return "pip"
+        if "poetry" in tools:
             return "poetry"
-    return "uv"
+        if "uv" in tools:
+            return "uv"
+    return "pip"
 
 
 def repo_project_name(builder: PlanBuilder) -> str:
@@ -141,6 +147,19 @@ def fix_gitignore_file(builder: PlanBuilder, committed_envs: Sequence[str] = ("c
     builder.notes.extend(fixed.notes)
 
 
+def next_steps(manager: PackageManagerName) -> list[str]:
+    """What to run after ``layout.init``, in order."""
+    lock = {"uv": "`uv lock`", "poetry": "`poetry lock`", "pip": None}[manager]
+    steps = [f"next: lock the dependencies ({lock}) and commit the lock"] if lock else []
+    return [
+        *steps,
+        "next: set BASE_IMAGE in env/.env.dev if python:3.13-slim is not your base image",
+        "next (offline or air-gapped builds): `dockyard wheels` fills docker/wheels",
+        "next: `dockyard dev.up`, then `dockyard dev.exec -- CMD` and `dockyard test.run`",
+        "next: set your application's command: in compose/docker-compose.dev.yml",
+    ]
+
+
 def plan_init(root: Path, *, force: bool = False) -> Plan:
     """The plan that scaffolds the standard layout in ``root``."""
     from dockyard.domain.layout.migrate import detect_flat
@@ -155,6 +174,7 @@ def plan_init(root: Path, *, force: bool = False) -> Plan:
     fold_requirement_files(builder, name)
     scaffold_files(builder, name, manager, force=force)
     fix_gitignore_file(builder)
+    builder.left.extend(next_steps(manager))
     return Plan(
         "init",
         tuple(builder.steps),

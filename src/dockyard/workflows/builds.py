@@ -1,0 +1,44 @@
+"""Build failures: the failing step named from BuildKit's (or the legacy builder's) output."""
+
+from __future__ import annotations
+
+import re
+
+from dockyard.errors import CommandError, DockyardError
+
+__all__ = ["BuildError", "build_error"]
+
+
+class BuildError(DockyardError):
+    """An image build failed (exit 1); the message names the failing step."""
+
+    exit_code = 1
+
+    def __init__(self, service: str, step: str, detail: str) -> None:
+        super().__init__(f"build of service {service!r} failed at {step}: {detail}")
+        self.step = step
+
+
+_STEP_HEADER = re.compile(r"^#(?P<n>\d+) \[(?P<where>[^\]]+)\] (?P<cmd>.+)$")
+_STEP_ERROR = re.compile(r"^#(?P<n>\d+) ERROR")
+_EXIT_CODE = re.compile(r"exit code: (?P<code>\d+)|returned a non-zero code: (?P<legacy>\d+)")
+
+
+def build_error(service: str, exc: CommandError) -> BuildError:
+    """Name the failing build step from BuildKit's plain progress (or the legacy builder)."""
+    headers: dict[str, str] = {}
+    step, detail = "an unknown step", f"exit status {exc.returncode}"
+    for raw in exc.stderr_tail.splitlines():
+        line = raw.strip()
+        if header := _STEP_HEADER.match(line):
+            cmd = " ".join(header["cmd"].split())
+            headers[header["n"]] = f"[{header['where']}] {cmd[:90]}{'...' if len(cmd) > 90 else ''}"
+        elif (error := _STEP_ERROR.match(line)) and error["n"] in headers:
+            step = headers[error["n"]]
+        elif line.startswith("Step ") and "/" in line.split(":", 1)[0]:  # legacy builder
+            step = line[:120]
+        if code := _EXIT_CODE.search(line):
+            detail = f"exit code {code['code'] or code['legacy']}"
+        if "failed to solve" in line and step == "an unknown step":
+            detail = line.split("failed to solve: ", 1)[-1][:200]
+    return BuildError(service, step, detail)

@@ -1,0 +1,110 @@
+"""Is an environment's image current? Labels, and the recorded inputs of its last build.
+
+:class:`ImageFreshness` is the part of :class:`dockyard.workflows.stack.Stack` that
+answers it: the image's labels (uid, gid, lock hash) and the inputs that decide the
+image (:func:`dockyard.domain.images.build_inputs`), recorded in
+``.dockyard/<env>.build.json`` with a quick key so that an unchanged repository costs
+no ``compose config`` call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from dockyard.adapters.compose import Compose
+from dockyard.domain.config import Environment, Settings
+from dockyard.domain.images import (
+    FILES,
+    QUICK,
+    Expected,
+    Staleness,
+    build_inputs,
+    changed_inputs,
+    quick_key,
+    read_inputs,
+    staleness,
+)
+
+if TYPE_CHECKING:
+    from docker import DockerClient
+
+__all__ = ["ImageFreshness"]
+
+
+class ImageFreshness:
+    """Staleness of one environment's images (mixed into ``Stack``)."""
+
+    settings: Settings
+    env: Environment
+    compose: Compose
+    expected: Expected
+    profiles: tuple[str, ...]
+    connect: Callable[[], DockerClient]
+
+    def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
+        """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
+        raise NotImplementedError
+
+    def image_state(self) -> Staleness:
+        """Is the service's image built for this host user and this lock file?
+
+        A running container carries its image's labels in the container list, so the
+        common case (the environment is up) costs one engine call.
+        """
+        client = self.connect()
+        from docker.errors import ImageNotFound
+
+        running = client.api.containers(
+            filters={
+                "label": [
+                    f"com.docker.compose.project={self.env.project_name}",
+                    f"com.docker.compose.service={self.env.service}",
+                ]
+            }
+        )
+        if running:
+            return staleness(running[0].get("Labels") or {}, self.expected)
+        name = self.compose.image_name(self.env.service)
+        try:
+            image = client.images.get(name)
+        except ImageNotFound:
+            return staleness(None, self.expected)
+        return staleness(image.labels or {}, self.expected)
+
+    @property
+    def inputs_path(self) -> Path:
+        """Where the inputs of this environment's last build are recorded."""
+        return self.settings.root / ".dockyard" / f"{self.env.name}.build.json"
+
+    def build_inputs(self) -> dict[str, str]:
+        """What decides this environment's images now (Dockerfile, build section, args).
+
+        Recorded with a :func:`quick_key` of their raw sources, so that the next ``up``
+        can tell "nothing changed" without asking ``compose config``.
+        """
+        import json
+
+        config = self.compose.run(*self.profile_flags(), "config", "--format", "json", timeout=60.0)
+        try:
+            data = json.loads(config.stdout or "{}")
+        except json.JSONDecodeError:
+            data = {}
+        inputs = build_inputs(data if isinstance(data, dict) else {}, self.expected.build_args())
+        inputs[QUICK] = self._quick_key(inputs)
+        return inputs
+
+    def _quick_key(self, record: Mapping[str, str]) -> str:
+        files = [Path(f) for f in record.get(FILES, "").splitlines() if f]
+        sources = [*self.compose.project.files, self.compose.project.env_file, *files]
+        extra = [*self.profiles, *(f"{k}={v}" for k, v in self.expected.build_args().items())]
+        return quick_key(sources, self.compose.env, extra)
+
+    def changed_inputs(self) -> tuple[list[str], dict[str, str] | None]:
+        """Why the build inputs differ from the last build's, and the inputs if computed."""
+        recorded = read_inputs(self.inputs_path)
+        if recorded is not None and recorded.get(QUICK) == self._quick_key(recorded):
+            return [], None
+        inputs = self.build_inputs()
+        return changed_inputs(recorded, inputs), inputs

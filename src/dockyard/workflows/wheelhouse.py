@@ -1,0 +1,154 @@
+"""The wheelhouse: every wheel an image build needs, fetched on the host, from the lock.
+
+Where containers cannot reach a package index (air-gapped machines, CI runners behind
+a proxy, this project's own test machines), the image installs from ``docker/wheels``:
+
+* ``requirements-dev.txt`` and ``requirements.txt``: the lock's pins with and without
+  the dev group (``uv export``; Poetry's lock read directly, so no export plugin is
+  needed; ``[project].dependencies`` and the dev group for pip projects);
+* the wheels of both, built or downloaded by the host's pip (``pip wheel``);
+* the wheels of ``[build-system].requires`` (and what backends ask for an editable
+  install), so the project itself installs offline.
+
+The Dockerfile template reads the folder through a bind mount; no image carries it.
+Wheels are made for the host's Python: use a base image with the same minor version
+(binary wheels of another version do not install).
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dockyard.adapters.runner import Runner
+from dockyard.domain.config import Settings
+from dockyard.domain.templates import WHEELHOUSE_REQUIREMENTS
+from dockyard.errors import ConfigError, PlanError
+from dockyard.workflows.plans import Step
+
+__all__ = ["WheelhousePlan", "plan_wheelhouse", "poetry_requirements", "run_wheelhouse"]
+
+FOLDER = "docker/wheels"
+_EDITABLE_EXTRAS = ("editables", "wheel")
+
+
+@dataclass(frozen=True)
+class WheelhousePlan:
+    """Files to write and commands to run to fill the wheelhouse."""
+
+    folder: Path
+    manager: str
+    writes: Mapping[Path, str]
+    steps: tuple[Step, ...]
+
+    def lines(self, relative: Any = str) -> list[str]:
+        """The plan as text."""
+        import shlex
+
+        out = [f"plan: wheels ({self.manager}) into {relative(self.folder)}"]
+        out += [f"  write {relative(path)}" for path in self.writes]
+        for i, step in enumerate(self.steps, 1):
+            out += [f"  {i}. {shlex.join(step.argv)}", f"     ({step.why})"]
+        return out
+
+
+def plan_wheelhouse(settings: Settings, python: str = sys.executable) -> WheelhousePlan:
+    """Plan the wheelhouse of ``settings``' repository for its package manager."""
+    root = settings.root
+    folder = root / FOLDER
+    pyproject = _pyproject(root)
+    manager = settings.detected_package_manager()
+    dev, prod = (folder / WHEELHOUSE_REQUIREMENTS[flag] for flag in (True, False))
+    writes: dict[Path, str] = {}
+    steps: list[Step] = []
+    if manager == "uv":
+        export = (_uv(python), "export", "--frozen", "--no-hashes", "--no-emit-project", "-q")
+        steps += [
+            Step((*export, "-o", str(dev)), "the lock's pins, dev group included"),
+            Step((*export, "--no-dev", "-o", str(prod)), "the lock's pins, no dev group"),
+        ]
+    elif manager == "poetry":
+        lock = _toml(root / "poetry.lock")
+        writes[dev] = poetry_requirements(lock, dev=True)
+        writes[prod] = poetry_requirements(lock, dev=False)
+    else:
+        project = pyproject.get("project", {})
+        runtime = [str(r) for r in project.get("dependencies", [])]
+        group = pyproject.get("dependency-groups", {}).get("dev", [])
+        writes[dev] = _lines([*runtime, *(r for r in group if isinstance(r, str))])
+        writes[prod] = _lines(runtime)
+    pip = (python, "-m", "pip", "wheel", "-q", "--disable-pip-version-check", "-w", str(folder))
+    steps.append(Step((*pip, "-r", str(dev)), "wheels of every pinned package"))
+    backend = [str(r) for r in pyproject.get("build-system", {}).get("requires", [])]
+    if backend:
+        # what backends ask for an editable install (hatchling: editables; older
+        # setuptools: wheel) is not in [build-system]: fetched too, both are small
+        extra = [name for name in _EDITABLE_EXTRAS if name not in " ".join(backend)]
+        steps.append(
+            Step((*pip, *backend, *extra), "the build backend, to install the project offline")
+        )
+    return WheelhousePlan(folder, manager, writes, tuple(steps))
+
+
+def run_wheelhouse(
+    plan: WheelhousePlan, runner: Runner, environ: Mapping[str, str], cwd: Path
+) -> list[str]:
+    """Carry out ``plan``; return the wheel files the folder holds afterwards."""
+    plan.folder.mkdir(parents=True, exist_ok=True)
+    for path, text in plan.writes.items():
+        path.write_text(text, encoding="utf-8")
+    for step in plan.steps:
+        runner.run(step.argv, env=environ, cwd=cwd, timeout=1800.0)
+    return sorted(p.name for p in plan.folder.glob("*.whl"))
+
+
+def poetry_requirements(lock: Mapping[str, Any], *, dev: bool) -> str:
+    """``name==version ; markers`` lines of a poetry.lock (with or without dev groups).
+
+    Lock format 2.1 (Poetry 2) lists each package's ``groups``; older locks have a
+    ``category``. Without ``dev``, only packages of the ``main`` group are kept.
+    """
+    lines = []
+    for package in lock.get("package", []):
+        groups = package.get("groups") or [package.get("category", "main")]
+        if not dev and "main" not in groups:
+            continue
+        line = f"{package['name']}=={package['version']}"
+        markers = package.get("markers")
+        if isinstance(markers, Mapping):
+            markers = markers.get("main") if not dev or "main" in markers else None
+        if isinstance(markers, str) and markers:
+            line += f" ; {markers}"
+        lines.append(line)
+    return _lines(lines)
+
+
+def _uv(python: str) -> str:
+    """uv beside the interpreter (a venv that has it, unactivated), else from PATH."""
+    beside = Path(python).parent / "uv"
+    return str(beside) if beside.is_file() else "uv"
+
+
+def _lines(items: list[str]) -> str:
+    header = "# written by `dockyard wheels`: the packages the image installs offline\n"
+    return header + "".join(f"{item}\n" for item in items)
+
+
+def _pyproject(root: Path) -> dict[str, Any]:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        raise PlanError("pyproject.toml not found: the wheelhouse is made from it and its lock")
+    return _toml(path)
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise PlanError(f"{path.name} not found: lock the project first") from None
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"cannot read: {exc}", source=path.name) from None

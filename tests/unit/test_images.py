@@ -1,0 +1,62 @@
+"""What decides an image: build inputs recorded after a build and compared before up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockyard.domain.images import build_inputs, changed_inputs, read_inputs, write_inputs
+from tests.conftest import write
+
+
+def _config(root: Path, **build: str) -> dict[str, object]:
+    section = {"context": str(root), "dockerfile": "docker/Dockerfile", **build}
+    return {"services": {"app": {"build": section}, "db": {"image": "postgres"}}}
+
+
+def test_each_input_that_decides_the_image_is_named_when_it_changes(tmp_path: Path) -> None:
+    write(tmp_path / "docker/Dockerfile", "FROM x\n")
+    write(tmp_path / "docker/Dockerfile.dockerignore", ".git\n")
+    args = {"HOST_UID": "1000"}
+    first = build_inputs(_config(tmp_path, target="development"), args)
+    assert set(first) == {
+        "_files",
+        "dockyard build args",
+        "app: compose build section (context, args, target)",
+        "app: docker/Dockerfile",
+        "app: docker/Dockerfile.dockerignore",
+    }
+    assert changed_inputs(first, first) == []
+    write(tmp_path / "docker/Dockerfile", "FROM x\nRUN true\n")
+    assert changed_inputs(first, build_inputs(_config(tmp_path, target="development"), args)) == [
+        "app: docker/Dockerfile changed since the last build"
+    ]
+    write(tmp_path / "docker/Dockerfile", "FROM x\n")
+    assert changed_inputs(first, build_inputs(_config(tmp_path, target="production"), args)) == [
+        "app: compose build section (context, args, target) changed since the last build"
+    ]
+    assert changed_inputs(
+        first, build_inputs(_config(tmp_path, target="development"), {"HOST_UID": "2"})
+    ) == ["dockyard build args changed since the last build"]
+    assert changed_inputs(None, first) == ["no record of the inputs the image was built from"]
+
+
+def test_record_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / ".dockyard/dev.build.json"
+    assert read_inputs(path) is None
+    path.parent.mkdir()
+    write_inputs(path, {"a": "1"})
+    assert read_inputs(path) == {"a": "1"}
+    path.write_text("not json")
+    assert read_inputs(path) is None
+
+
+def test_quick_key_follows_files_and_the_variables_they_mention(tmp_path: Path) -> None:
+    from dockyard.domain.images import quick_key
+
+    compose = write(tmp_path / "c.yml", "build:\n  args:\n    BASE_IMAGE: ${BASE_IMAGE:-x}\n")
+    key = quick_key([compose], {"BASE_IMAGE": "a", "PWD": "/one"})
+    assert quick_key([compose], {"BASE_IMAGE": "a", "PWD": "/two"}) == key  # not mentioned
+    assert quick_key([compose], {"BASE_IMAGE": "b"}) != key
+    assert quick_key([compose], {"BASE_IMAGE": "a"}, ["--profile=x"]) != key
+    write(compose, compose.read_text() + "# edited\n")
+    assert quick_key([compose], {"BASE_IMAGE": "a"}) != key
