@@ -344,10 +344,12 @@ def fix_ownership(
     app_image: str | None,
     dry_run: bool = False,
     confirm: Callable[[tuple[ForeignEntry, ...]], bool] = lambda entries: True,
+    progress: Callable[[str], None] | None = None,
 ) -> OwnershipFix:
     """Give every foreign entry of the project back to the project's user, no sudo.
 
-    Changes nothing with ``dry_run`` or when ``confirm`` answers False.
+    Changes nothing with ``dry_run`` or when ``confirm`` answers False. ``progress``
+    hears one line when the helper image has to be pulled first.
     """
     root = settings.root
     uid, gid = project_ids(root)
@@ -355,7 +357,7 @@ def fix_ownership(
     if not before or dry_run or not confirm(before):
         return OwnershipFix(uid, gid, before)
     client = connect()
-    image = helper_image(settings, client, app_image)
+    image = helper_image(settings, client, app_image, progress=progress)
     run_as_root(client, image, root, chown_script(uid, gid))
     return OwnershipFix(uid, gid, before, foreign_entries(root, uid), image, applied=True)
 
@@ -508,6 +510,7 @@ def plan_relocate(
     *,
     app_image: str | None = None,
     envs: list[str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> RelocatePlan:
     """Compute the relocation: host venv outside the reach of containers, container venvs
     outside every bind mount, the broken venv removed and the host venv rebuilt."""
@@ -586,7 +589,7 @@ def plan_relocate(
                     f"remove {settings.relative(venv)} in a throwaway root container",
                     f"{'; '.join(state.problems) or 'a container wrote it'}: the host user "
                     "cannot remove it, and sudo is not needed",
-                    lambda: _remove_in_container(settings, connect, app_image, venv),
+                    lambda: _remove_in_container(settings, connect, app_image, venv, progress),
                 )
             )
         else:
@@ -635,12 +638,16 @@ def _sets(dockerfile: Path, variables: tuple[str, ...], venv_path: str) -> bool:
 
 
 def _remove_in_container(
-    settings: Settings, connect: Callable[[], DockerClient], app_image: str | None, venv: Path
+    settings: Settings,
+    connect: Callable[[], DockerClient],
+    app_image: str | None,
+    venv: Path,
+    progress: Callable[[str], None] | None,
 ) -> None:
     import shlex
 
     client = connect()
-    image = helper_image(settings, client, app_image)
+    image = helper_image(settings, client, app_image, progress=progress)
     rel = venv.relative_to(settings.root).as_posix()
     run_as_root(client, image, settings.root, f"rm -rf -- {shlex.quote(f'{MOUNT}/{rel}')}")
 

@@ -141,7 +141,14 @@ def fix_ownership(
         return yes or _confirm_tty(len(entries))
 
     app_image = None if dry_run else _app_image(settings, env, runtime)
-    result = fix(settings, _connect(runtime), app_image=app_image, dry_run=dry_run, confirm=confirm)
+    result = fix(
+        settings,
+        _connect(runtime),
+        app_image=app_image,
+        dry_run=dry_run,
+        confirm=confirm,
+        progress=echo,
+    )
     if not result.before:
         echo(f"every file in the project is owned by uid {result.uid}: nothing to do")
         return
@@ -183,7 +190,12 @@ def relocate(c: Context, dry_run: bool = False, env: str | None = None) -> None:
     runtime = runtime_for(c)
     app_image = None if dry_run else _app_image(settings, env, runtime)
     plan = plan_relocate(
-        settings, runtime.environ, runtime.runner, _connect(runtime), app_image=app_image
+        settings,
+        runtime.environ,
+        runtime.runner,
+        _connect(runtime),
+        app_image=app_image,
+        progress=echo,
     )
     for line in plan.lines():
         echo(line)
