@@ -17,6 +17,7 @@ PUBLIC_MODULES = [
     "dockyard.adapters.engine",
     "dockyard.domain.config",
     "dockyard.domain.discovery",
+    "dockyard.domain.environments",
     "dockyard.domain.repository",
     "dockyard.domain.services",
     "dockyard.domain.imagevenv",
