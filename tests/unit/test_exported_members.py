@@ -39,6 +39,7 @@ PUBLIC_MODULES = [
     "dockyard.workflows.stack",
     "dockyard.workflows.layout",
     "dockyard.workflows.venvs",
+    "dockyard.workflows.relocate",
     "dockyard.workflows.verify",
 ]
 

@@ -10,15 +10,15 @@ import pytest
 
 from dockyard.domain.config import load_settings
 from dockyard.testing import FakeRunner
-from dockyard.workflows.venvs import (
+from dockyard.workflows.relocate import (
     Backups,
     apply_relocate,
     plan_relocate,
     rewrite_dockerfile_env,
     set_compose_venv,
-    venv_report,
     write_local_poetry_config,
 )
+from dockyard.workflows.venvs import venv_report
 from tests.checks_support import make_project, write_files
 
 COMPOSE = """\

@@ -184,7 +184,8 @@ def relocate(c: Context, dry_run: bool = False, env: str | None = None) -> None:
     project's tool, then verified. Edited files are backed up under .dockyard/backups/.
     Running it again does nothing."""
     from dockyard.surfaces.runtime import runtime_for, settings_for
-    from dockyard.workflows.venvs import apply_relocate, plan_relocate, venv_report
+    from dockyard.workflows.relocate import apply_relocate, plan_relocate
+    from dockyard.workflows.venvs import venv_report
 
     settings = settings_for(c)
     runtime = runtime_for(c)
@@ -223,7 +224,8 @@ def run(c: Context, env: str | None = None) -> None:
     Changes what venv.relocate changes, only when needed."""
     from dockyard.errors import UsageError
     from dockyard.surfaces.runtime import runtime_for, settings_for
-    from dockyard.workflows.venvs import apply_relocate, plan_relocate, run_in_venv
+    from dockyard.workflows.relocate import apply_relocate, plan_relocate
+    from dockyard.workflows.venvs import run_in_venv
 
     if "--" in sys.argv:
         command = sys.argv[sys.argv.index("--") + 1 :]
