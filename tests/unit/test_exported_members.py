@@ -20,6 +20,7 @@ PUBLIC_MODULES = [
     "dockyard.domain.environments",
     "dockyard.domain.repository",
     "dockyard.domain.services",
+    "dockyard.domain.composefiles",
     "dockyard.domain.imagevenv",
     "dockyard.domain.envfiles",
     "dockyard.domain.secrets",

@@ -26,14 +26,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dockyard.adapters.runner import Runner
+from dockyard.domain.composefiles import merge_files
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.dockerfile import Dockerfile, parse_dockerfile
-from dockyard.domain.services import (
-    Service,
-    env_files_of,
-    merge_files,
-    services_from_config,
-)
+from dockyard.domain.services import Service, env_files_of, services_from_config
 from dockyard.errors import CommandError, ConfigError, DockyardError
 
 __all__ = ["ComposeFile", "ComposeStack", "PythonProject", "Repository"]
