@@ -21,12 +21,20 @@ import contextlib
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dockyard.adapters.files import atomic_write
+from dockyard.domain.layout.behaviour import (
+    BehaviourChanged,
+    ComposeEnvironment,
+    Verification,
+    compare_trees,
+)
+from dockyard.domain.layout.behaviour import Compose as ComposeCall
 from dockyard.domain.layout.plan import (
     Edit,
     Mkdir,
@@ -45,9 +53,11 @@ __all__ = [
     "Outcome",
     "RollbackOutcome",
     "apply_plan",
+    "apply_verified",
     "pending_run",
     "resume",
     "rollback",
+    "verify_plan",
 ]
 
 STATE_DIR = Path(".dockyard") / "layout"
@@ -388,3 +398,48 @@ def _cleanup_state(root: Path) -> None:
     for rel in sorted(created, key=lambda r: r.count("/"), reverse=True):
         with contextlib.suppress(OSError):
             (root / rel).rmdir()
+
+
+# -- the invariant -----------------------------------------------------------------------
+def verify_plan(
+    root: Path, plan: Plan, envs: Sequence[ComposeEnvironment], compose: ComposeCall
+) -> Verification:
+    """What ``plan`` would change in what compose runs, found on throwaway copies."""
+    from dockyard.domain.layout.sandbox import copy_tree, materialize
+
+    with tempfile.TemporaryDirectory(prefix="dockyard-layout-") as tmp:
+        before = copy_tree(root, Path(tmp) / "before")
+        after = copy_tree(root, Path(tmp) / "after")
+        materialize(plan, after)
+        return compare_trees(compose, before, after, envs, plan.moves())
+
+
+def apply_verified(
+    root: Path,
+    plan: Plan,
+    envs: Sequence[ComposeEnvironment],
+    compose: ComposeCall,
+    *,
+    accept_changes: bool = False,
+    after_step: Callable[[int], None] | None = None,
+) -> tuple[Outcome, Verification]:
+    """Carry out ``plan``, then compare what compose runs; roll back when it differs.
+
+    Raises :class:`BehaviourChanged` (exit 1) after rolling back, unless
+    ``accept_changes``.
+    """
+    from dockyard.domain.layout.sandbox import copy_tree
+
+    with tempfile.TemporaryDirectory(prefix="dockyard-layout-") as tmp:
+        before = copy_tree(root, Path(tmp) / "before")
+        outcome = apply_plan(root, plan, after_step=after_step)
+        after = copy_tree(root, Path(tmp) / "after")
+        verification = compare_trees(compose, before, after, envs, plan.moves())
+    if verification.differences and not accept_changes:
+        rollback(root, force=True)
+        raise BehaviourChanged(
+            f"the migration changes what compose runs ({len(verification.differences)} "
+            "differences); rolled back, nothing changed (--accept-changes keeps them)",
+            verification.results,
+        )
+    return outcome, verification

@@ -48,6 +48,8 @@ def _relative(value: str, root: str, moves: Mapping[str, str]) -> str:
         rel = "."
     elif norm.startswith(root + "/"):
         rel = norm[len(root) + 1 :]
+    elif norm.startswith(posixpath.dirname(root) + "/"):
+        return posixpath.relpath(norm, root)  # beside the repository: ../shared
     else:
         return norm
     if rel in moves:

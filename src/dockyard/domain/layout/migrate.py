@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dockyard.domain.layout.behaviour import ComposeEnvironment
 from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.compose import rewrite_compose
 from dockyard.domain.layout.makefile import map_makefile
@@ -40,6 +41,7 @@ __all__ = [
     "FlatLayout",
     "detect_flat",
     "dockerfile_proposal",
+    "flat_environments",
     "format_env_line",
     "plan_migrate",
 ]
@@ -86,6 +88,27 @@ def detect_flat(root: Path) -> FlatLayout:
             flat.dockerfile = candidate
             break
     return flat
+
+
+def flat_environments(root: Path) -> list[ComposeEnvironment]:
+    """The environments of the flat repository at ``root``, as compose runs them today.
+
+    Seam: this is the planner's own discovery (root ``docker-compose*.yml``). The
+    repository model's environments replace it when they land; everything downstream
+    (:mod:`dockyard.domain.layout.behaviour`) takes a list of environments.
+    """
+    flat = detect_flat(root)
+    base = [n for n, env in flat.compose.items() if env is None]
+    overrides = [n for n, env in flat.compose.items() if env == "override"]
+    envs = []
+    for name, env in flat.compose.items():
+        if env is None:
+            envs.append(ComposeEnvironment(_compose_target(name, env)[1], (name, *overrides)))
+        elif env != "override":
+            envs.append(ComposeEnvironment(env, (name,)))
+    if overrides and not base:
+        envs.append(ComposeEnvironment("override", tuple(overrides)))
+    return envs
 
 
 def format_env_line(key: str, value: str) -> str:

@@ -90,7 +90,8 @@ class Plan:
 
     ``notes`` say what the steps achieve (Makefile targets mapped, keys moved);
     ``left`` lists what the plan deliberately leaves to the user; ``conflicts`` are
-    files that exist and differ (init refuses them unless forced).
+    files that exist and differ (init refuses them unless forced); ``follows`` maps
+    files that are absent here (ignored by git) to where references now expect them.
     """
 
     kind: PlanKind
@@ -98,11 +99,18 @@ class Plan:
     notes: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    follows: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:
         """True when there is nothing to do."""
         return not self.steps
+
+    def moves(self) -> dict[str, str]:
+        """Old path -> new path of every file the plan moves, present or absent."""
+        moved = dict(self.follows)
+        moved.update((s.src, s.dst) for s in self.steps if isinstance(s, Move))
+        return moved
 
     def touched(self) -> list[str]:
         """Every path a step creates, changes or removes, in first-touch order."""
