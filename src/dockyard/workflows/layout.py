@@ -36,6 +36,7 @@ from dockyard.domain.layout.behaviour import (
 )
 from dockyard.domain.layout.behaviour import Compose as ComposeCall
 from dockyard.domain.layout.plan import (
+    Chmod,
     Edit,
     Mkdir,
     Move,
@@ -283,16 +284,22 @@ def _apply(root: Path, step: Step) -> None:
             src.rename(dst)
         elif not (dst.exists() and digest(dst.read_bytes()) == step.sha256):
             raise PlanError(f"{step.src}: missing, and {step.dst} does not hold its content")
+    elif isinstance(step, Chmod):
+        (root / step.path).chmod(step.mode)
     elif isinstance(step, Write):
-        path = root / step.path
-        if path.exists():
-            if path.read_bytes() != step.text.encode():
-                raise PlanError(f"{step.path}: exists and differs; run layout.rollback")
-            path.chmod(step.mode)
-        else:
-            atomic_write(path, step.text, mode=step.mode)
+        _apply_write(root, step)
     else:
         _apply_edit(root, step)
+
+
+def _apply_write(root: Path, step: Write) -> None:
+    path = root / step.path
+    if path.exists():
+        if path.read_bytes() != step.text.encode():
+            raise PlanError(f"{step.path}: exists and differs; run layout.rollback")
+        path.chmod(step.mode)
+    else:
+        atomic_write(path, step.text, mode=step.mode)
 
 
 def _apply_edit(root: Path, step: Edit) -> None:

@@ -17,7 +17,7 @@ import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from dockyard.domain.layout.plan import Edit, Mkdir, Move, Plan, Write
+from dockyard.domain.layout.plan import Chmod, Edit, Mkdir, Move, Plan, Write
 
 __all__ = ["SKIPPED", "copy_tree", "fill_absent", "materialize", "template_for"]
 
@@ -59,6 +59,8 @@ def materialize(plan: Plan, root: Path) -> None:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(step.text, encoding="utf-8")
             path.chmod(step.mode)
+        elif isinstance(step, Chmod):
+            (root / step.path).chmod(step.mode)
         elif isinstance(step, Edit):
             (root / step.path).write_text(step.text, encoding="utf-8")
 

@@ -120,6 +120,7 @@ def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
         "resume": "only finish an interrupted run (error when there is none)",
         "accept_changes": "keep a migration that changes what compose runs (differences shown)",
         "no_verify": "skip the compose comparison (when compose is not installed)",
+        "base_env": "the environment the base docker-compose.yml serves (dev, prod, ...)",
     }
 )
 @guarded
@@ -130,6 +131,7 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     resume: bool = False,
     accept_changes: bool = False,
     no_verify: bool = False,
+    base_env: str | None = None,
 ) -> None:
     """Move a flat repository (root compose and env files) to the standard layout.
 
@@ -158,9 +160,12 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
         return
     if resume:
         raise PlanError(f"{layout.STATE_DIR}: no interrupted layout run to resume")
-    plan = plan_migrate(root, dockerfile=dockerfile)
+    from dockyard.surfaces.tasks import build_namespace
+
+    known = set(build_namespace().task_names)
+    plan = plan_migrate(root, dockerfile=dockerfile, base_env=base_env, known_tasks=known)
     compose = None if no_verify else _compose_call(runtime.runner, runtime.environ)
-    envs = flat_environments(root)
+    envs = flat_environments(root, base_env)
     if dry_run:
         _dry(plan.render(), plan.notes, plan.left)
         if compose is not None and not plan.empty:
