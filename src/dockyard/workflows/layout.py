@@ -418,7 +418,7 @@ def verify_plan(
         before = copy_tree(root, Path(tmp) / "before")
         after = copy_tree(root, Path(tmp) / "after")
         materialize(plan, after)
-        return compare_trees(compose, before, after, envs, plan.moves())
+        return compare_trees(compose, before, after, envs, plan.moves(), expected=plan.expected)
 
 
 def apply_verified(
@@ -441,7 +441,9 @@ def apply_verified(
         before = copy_tree(root, Path(tmp) / "before")
         outcome = apply_plan(root, plan, after_step=after_step)
         after = copy_tree(root, Path(tmp) / "after")
-        verification = compare_trees(compose, before, after, envs, plan.moves())
+        verification = compare_trees(
+            compose, before, after, envs, plan.moves(), expected=plan.expected
+        )
     if verification.differences and not accept_changes:
         rollback(root, force=True)
         raise BehaviourChanged(

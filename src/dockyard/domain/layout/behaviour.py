@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +157,7 @@ def compare_environments(
     root_before: Path,
     root_after: Path,
     moves: Mapping[str, str],
+    expected: Collection[str] = (),
 ) -> list[EnvironmentResult]:
     """One result per environment: differences, or why it was not compared."""
     results = []
@@ -169,7 +170,12 @@ def compare_environments(
             result.differences.append(f"compose config fails after the migration: {new}")
         else:
             result.differences = compare_configs(
-                old, new, root_before=str(root_before), root_after=str(root_after), moves=moves
+                old,
+                new,
+                root_before=str(root_before),
+                root_after=str(root_after),
+                moves=moves,
+                expected=expected,
             )
         results.append(result)
     return results
@@ -255,12 +261,17 @@ def compare_trees(
     after: Path,
     envs: Sequence[ComposeEnvironment],
     moves: Mapping[str, str],
+    *,
+    expected: Collection[str] = (),
 ) -> Verification:
     """Compare ``envs`` in the copy ``before`` with the same envs in the copy ``after``.
 
     Both are throwaway copies: absent env files are created in them from templates.
     """
     old, notes = configs_of(compose, before, envs)
-    new, _ = configs_of(compose, after, after_environments(after, envs, moves))
-    results = compare_environments(old, new, root_before=before, root_after=after, moves=moves)
+    new, after_notes = configs_of(compose, after, after_environments(after, envs, moves))
+    notes += [note for note in after_notes if note not in notes]
+    results = compare_environments(
+        old, new, root_before=before, root_after=after, moves=moves, expected=expected
+    )
     return Verification(results, notes)

@@ -121,6 +121,8 @@ def rewrite_compose(
     result = ComposeRewrite(text="")
     state = _State(name, new_dir, moves, env_file, dict(existing or {}), result)
     services = data.get("services")
+    if isinstance(services, dict) and env_file is not None:
+        state.loaders = _loaders(services, moves, env_file)
     if isinstance(services, dict):
         for service_name, service in services.items():
             if isinstance(service, dict):
@@ -150,6 +152,8 @@ class _State:
     existing: dict[str, str]
     result: ComposeRewrite
     seen: set[int] = field(default_factory=set)  # YAML nodes shared through anchors
+    loaders: set[str] = field(default_factory=set)  # services loading env_file already
+    service: str = ""
 
     def first_visit(self, node: Any) -> bool:
         """True the first time ``node`` (a mapping or list) is met."""
@@ -161,8 +165,26 @@ class _State:
         return True
 
 
+def _loaders(services: Mapping[str, Any], moves: Mapping[str, str], env_file: str) -> set[str]:
+    """Services whose ``env_file`` (or bind mount) is ``env_file`` once files moved."""
+    found: set[str] = set()
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        value = service.get("env_file")
+        entries = value if isinstance(value, list) else [value]
+        paths = [str(e["path"]) if isinstance(e, dict) else str(e) for e in entries if e]
+        paths += [s for s in (_volume_source(v) for v in service.get("volumes") or []) if s]
+        for path in paths:
+            norm = posixpath.normpath(path)
+            if moves.get(norm, norm) == env_file:
+                found.add(str(name))
+    return found
+
+
 def _rewrite_service(service: Any, service_name: str, state: _State) -> None:
     where = f"{state.name}: service {service_name}"
+    state.service = service_name
     new_dir, moves = state.new_dir, state.moves
     if "build" in service and state.first_visit(service["build"]):
         build = _rewrite_build(service["build"], new_dir, moves)
@@ -278,17 +300,25 @@ def _move_environment(environment: Any, where: str, state: _State) -> None:
 
 def _literal(key: str, value: Any, where: str, state: _State) -> str | None:
     """The literal value of an entry that may move to the env file, else None."""
-    from dockyard.domain.secrets import is_secret_key
+    from dockyard.domain.secrets import is_secret_key, looks_like_secret_value
 
     if value is None:
         return None
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     if "$" in text:
         return None  # a pass-through or an interpolation: compose keeps resolving it
-    if is_secret_key(key):
+    if is_secret_key(key) or looks_like_secret_value(text):
         state.result.left.append(
             f"{where}: environment {key} is a literal secret in a committed file; "
             f"move it to {state.env_file} by hand (left in place)"
+        )
+        return None
+    others = state.loaders - {state.service}
+    if others:
+        state.result.left.append(
+            f"{where}: environment {key} left in the compose file: "
+            f"{', '.join(sorted(others))} also load{'s' if len(others) == 1 else ''} "
+            f"{state.env_file}"
         )
         return None
     known = state.result.moved.get(key, state.existing.get(key))

@@ -13,9 +13,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from dockyard.domain.layout.builder import PlanBuilder
-from dockyard.domain.secrets import is_placeholder, is_secret_key
+from dockyard.domain.secrets import is_placeholder, is_secret_key, looks_like_secret_value
 
-__all__ = ["env_values", "format_env_line", "plan_env_values", "private_env_files"]
+__all__ = [
+    "env_values",
+    "format_env_line",
+    "plan_env_values",
+    "private_env_files",
+    "undocumented_keys",
+]
 
 
 def format_env_line(key: str, value: str) -> str:
@@ -85,6 +91,25 @@ def plan_env_values(
             builder.edit(f"{rel}.example", _append(own_example, keys, source))
 
 
+def undocumented_keys(builder: PlanBuilder) -> None:
+    """Say which keys of each env file the generic example lacks (env.check reports them)."""
+    generic = builder.read("env/.env.example")
+    if generic is None:
+        return
+    documented = set(env_values(generic))
+    for rel in sorted(builder.planned_files()):
+        name = rel.rsplit("/", 1)[-1]
+        if not rel.startswith("env/.env.") or name.endswith((".example", ".template")):
+            continue
+        missing = [k for k in env_values(builder.read(rel) or "") if k not in documented]
+        if missing:
+            own = f"; {rel}.example has them" if builder.exists(f"{rel}.example") else ""
+            builder.left.append(
+                f"{rel}: {', '.join(missing)} not in env/.env.example{own} "
+                "(no key is added to other environments' files)"
+            )
+
+
 def private_env_files(builder: PlanBuilder, committed_envs: Sequence[str]) -> None:
     """Env files holding secret values, readable by others, become 0600."""
     for rel in sorted(builder.planned_files()):
@@ -96,7 +121,8 @@ def private_env_files(builder: PlanBuilder, committed_envs: Sequence[str]) -> No
         mode = builder.mode(rel)
         text = builder.read(rel) or ""
         secret = any(
-            is_secret_key(k) and v and not is_placeholder(v) for k, v in env_values(text).items()
+            (is_secret_key(k) and v and not is_placeholder(v)) or looks_like_secret_value(v)
+            for k, v in env_values(text).items()
         )
         if mode is not None and mode & 0o077 and secret:
             builder.chmod(rel, 0o600)

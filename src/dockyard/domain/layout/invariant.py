@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from dockyard.domain.secrets import mask
@@ -229,11 +229,13 @@ def compare_configs(
     root_before: str,
     root_after: str,
     moves: Mapping[str, str] | None = None,
+    expected: Collection[str] = (),
 ) -> list[str]:
     """Every difference between two ``compose config`` results; empty when unchanged.
 
     ``moves`` maps the migration's old relative paths to the new ones; it applies to
-    ``before``.
+    ``before``. ``expected`` names fields that change on purpose (``build.args.HOST_UID``
+    when the user asked for the UID-aware Dockerfile): they are not differences.
     """
     old = flatten_config(before, root=root_before, moves=moves)
     new = flatten_config(after, root=root_after)
@@ -249,6 +251,6 @@ def compare_configs(
         for field in sorted(set(a) | set(b)):
             va = a.get(field, _MISSING)
             vb = b.get(field, _MISSING)
-            if va != vb:
+            if va != vb and field not in expected:
                 lines.append(render_difference(section, field, va, vb))
     return lines

@@ -39,6 +39,7 @@ from dockyard.domain.layout.envvalues import (
     format_env_line,
     plan_env_values,
     private_env_files,
+    undocumented_keys,
 )
 from dockyard.domain.layout.plan import Plan
 from dockyard.domain.layout.scaffold import (
@@ -142,7 +143,7 @@ def _classify(root: Path, flat: FlatLayout, base_env: str | None) -> dict[str, s
     commands = _command_texts(root, flat)
     decision = classify_base(
         base,
-        (root / base).read_text("utf-8"),
+        "\n".join((root / n).read_text("utf-8") for n in (base, *overrides)),
         set(result.values()),
         commands=commands,
         chosen=base_env,
@@ -177,20 +178,31 @@ def flat_environments(root: Path, base_env: str | None = None) -> list[ComposeEn
     flat = detect_flat(root)
     classes = _classify(root, flat, base_env)
     base, overrides = _base_and_overrides(flat)
+    commands = "\n".join(_command_texts(root, flat).values())
     envs = []
     for name in flat.compose:
         if name in overrides:
             continue
         files = (name, *overrides) if name == base else (name,)
-        envs.append(ComposeEnvironment(classes[name], files))
+        envs.append(ComposeEnvironment(classes[name], files, _env_file_used(commands, name)))
     return envs
 
 
-def _compose_target(env: str, override: bool) -> str:
+def _env_file_used(commands: str, compose_file: str) -> str | None:
+    """The ``--env-file`` the project's own commands pass with ``compose_file``."""
+    for line in commands.splitlines():
+        if re.search(rf"(-f|--file)[ =]\.?/?{re.escape(compose_file)}(\s|$)", line):
+            found = re.search(r"--env-file[ =](\S+)", line)
+            if found and not found[1].startswith(("$", "/")):
+                return found[1].removeprefix("./")
+    return None
+
+
+def _compose_target(env: str, *, override: bool, base: bool) -> str:
     if override:
         return f"compose/docker-compose.{env}.override.yml"
-    if env == "prod":
-        return "compose/docker-compose.prod.yml.example"
+    if env == "prod" and base:
+        return "compose/docker-compose.prod.yml.example"  # classified, not named: an example
     return f"compose/docker-compose.{env}.yml"
 
 
@@ -230,13 +242,14 @@ def plan_migrate(
     additions, sources = _rewrite_compose_files(builder, all_moves, compose_env)
     plan_env_values(builder, additions, sources, committed_envs)
     private_env_files(builder, committed_envs)
+    undocumented_keys(builder)
     _plan_new_files(builder, project)
     plan_ignore_file(builder)
     fix_gitignore_file(builder, committed_envs)
     plan_references(builder, flat.makefile, all_moves, compose_env, known_tasks)
     if flat.requirements:
         fold_requirement_files(builder, project)
-    plan_dockerfile(builder, apply=dockerfile)
+    expected = plan_dockerfile(builder, apply=dockerfile)
     _leftovers(builder)
     return Plan(
         "migrate",
@@ -245,6 +258,7 @@ def plan_migrate(
         tuple(builder.left),
         tuple(builder.conflicts),
         tuple(sorted(follows.items())),
+        expected,
     )
 
 
@@ -253,8 +267,11 @@ def _plan_moves(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Plan the moves; return (present file moves, absent env file follows)."""
     root = builder.root
-    _, overrides = _base_and_overrides(flat)
-    moves = {n: _compose_target(env, n in overrides) for n, env in classes.items()}
+    base, overrides = _base_and_overrides(flat)
+    moves = {
+        n: _compose_target(env, override=n in overrides, base=n == base)
+        for n, env in classes.items()
+    }
     env_names = {n[len(".env.") :] for n in flat.env_files if n.startswith(".env.")}
     for name in flat.env_files:
         if name != ".env":

@@ -110,6 +110,7 @@ class Plan:
     left: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
     follows: tuple[tuple[str, str], ...] = ()
+    expected: tuple[str, ...] = ()  # compose config fields the plan changes on purpose
 
     @property
     def empty(self) -> bool:

@@ -93,28 +93,32 @@ def _built_stages(builder: PlanBuilder) -> list[str | None]:
     return sorted(set(stages), key=lambda s: s or "") or [None]
 
 
-def plan_dockerfile(builder: PlanBuilder, *, apply: bool) -> None:
-    """With ``apply``, make the stages compose builds UID-aware; else say how."""
+def plan_dockerfile(builder: PlanBuilder, *, apply: bool) -> tuple[str, ...]:
+    """With ``apply``, make the stages compose builds UID-aware; else say how.
+
+    Returns the compose config fields that change on purpose (the host id build args).
+    """
     current = builder.read("docker/Dockerfile")
     if current is None:
-        return
+        return ()
     proposal, left = _proposal(builder, current)
     if apply:
         builder.left.extend(left)
     if proposal == current:
-        return
+        return ()
     if not apply:
         builder.left.append(
             "docker/Dockerfile: not changed; review the UID-aware version with "
             "`dockyard layout.migrate --dry-run --dockerfile`, apply it with --dockerfile"
         )
-        return
+        return ()
     builder.edit("docker/Dockerfile", proposal)
     builder.notes.append(
         "docker/Dockerfile: the stages compose builds create their user from "
         "HOST_UID/HOST_GID and run as it; every other instruction kept"
     )
     _host_id_args(builder)
+    return ("build.args.HOST_UID", "build.args.HOST_GID")
 
 
 def _host_id_args(builder: PlanBuilder) -> None:
