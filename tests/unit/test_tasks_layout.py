@@ -227,3 +227,27 @@ def test_rollback_after_a_migration_that_changed_nothing_exits_0(tmp_path: Path)
     assert back.returncode == 0, back.stderr
     assert "nothing to roll back" in back.stdout
     assert manifest(root) == before
+
+
+def test_a_read_only_folder_is_refused_before_any_change(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    before = manifest(root)
+    (root / "docker").chmod(0o555)
+    try:
+        done = dockyard(root, "layout.migrate", "--no-verify")
+    finally:
+        (root / "docker").chmod(0o755)
+    assert done.returncode == 2
+    assert "docker/: read-only; nothing changed" in done.stderr
+    assert manifest(root) == before
+
+
+def test_symlinked_compose_and_env_files_are_left_and_said(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    (root / "shared").mkdir()
+    (root / ".env.test").rename(root / "shared" / ".env.test")
+    (root / ".env.test").symlink_to("shared/.env.test")
+    done = dockyard(root, "layout.migrate", "--no-verify")
+    assert done.returncode == 0, done.stderr
+    assert ".env.test: a symbolic link to shared/.env.test; left where it is" in done.stdout
+    assert (root / ".env.test").is_symlink()

@@ -159,6 +159,7 @@ def apply_plan(
             f"{STATE_DIR}: an interrupted layout run is pending; rerun to resume it "
             "or run layout.rollback"
         )
+    _refuse_read_only(root, plan)
     _discard_unprepared(root)
     _ensure_state(root)
     previous = _latest(root)
@@ -178,6 +179,23 @@ def apply_plan(
     _write_json(run / "journal.json", journal)  # from here on, the run is resumable
     done = _execute(root, run, list(plan.steps), set(), after_step)
     return Outcome(run, done, resumed=False, kind=plan.kind, notes=plan.notes, left=plan.left)
+
+
+def _refuse_read_only(root: Path, plan: Plan) -> None:
+    """Stop before any change when a folder the plan writes into is read-only.
+
+    A folder whose mode grants no write bit counts as read-only even for root (who
+    could write anyway): its owner made it so on purpose.
+    """
+    folders = {root, *((root / rel).parent for rel in plan.touched())}
+    for planned in sorted(folders):
+        folder = planned
+        while not folder.exists() and folder != root:
+            folder = folder.parent
+        mode = folder.stat().st_mode
+        if not mode & 0o222 or not os.access(folder, os.W_OK):
+            shown = folder.relative_to(root).as_posix() if folder != root else "."
+            raise PlanError(f"{shown}/: read-only; nothing changed (make it writable, then rerun)")
 
 
 def resume(root: Path, *, after_step: Callable[[int], None] | None = None) -> Outcome:

@@ -75,6 +75,7 @@ class FlatLayout:
     requirements: list[str] = field(default_factory=list)
     makefile: str | None = None
     invalid: dict[str, str] = field(default_factory=dict)  # compose file -> why skipped
+    symlinks: dict[str, str] = field(default_factory=dict)  # compose/env link -> target
 
     @property
     def found(self) -> bool:
@@ -86,9 +87,12 @@ def detect_flat(root: Path) -> FlatLayout:
     """Inspect ``root`` for the flat layout's files (seam: the repository model's)."""
     flat = FlatLayout()
     for path in sorted(root.iterdir()):
+        name = path.name
+        if path.is_symlink() and (_COMPOSE.match(name) or _ENVFILE.match(name)):
+            flat.symlinks[name] = str(path.readlink())
+            continue
         if not path.is_file() or path.is_symlink():
             continue
-        name = path.name
         compose = _COMPOSE.match(name)
         if compose:
             why = _unusable(path)
@@ -226,6 +230,11 @@ def plan_migrate(
     builder = PlanBuilder(root)
     for why in flat.invalid.values():
         builder.left.append(f"{why}; left alone (not migrated)")
+    for name, target in flat.symlinks.items():
+        builder.left.append(
+            f"{name}: a symbolic link to {target}; left where it is (references to it "
+            "keep working; move the link and its target by hand)"
+        )
     if not flat.found:
         builder.notes.append(
             "no root compose file, .env* or Dockerfile: nothing to migrate "
