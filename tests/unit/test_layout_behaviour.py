@@ -59,8 +59,10 @@ def test_trees_compare_through_the_runner_and_absent_files_use_templates(tmp_pat
     assert [r.unchanged for r in verification.results] == [True]
     assert verification.notes == [
         ".env.dev: absent (a fresh clone has none); compared with its template .env.example",
-        "env/.env.dev: absent (a fresh clone has none); compared with its template "
-        "env/.env.example",
+        (
+            "env/.env.dev: absent (a fresh clone has none); compared with its template "
+            "env/.env.example"
+        ),
     ]
     assert (before / ".env.dev").read_text() == "A=1\n"
     # after the move dockyard passes env/.env.dev, made from env/.env.example
