@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
 
-from dockyard.domain.layout import plan_migrate
+from dockyard.domain.layout import Write, plan_migrate
 from dockyard.domain.layout.classify import classify_base
 from dockyard.domain.layout.migrate import flat_environments
 from dockyard.errors import PlanError
@@ -53,9 +54,17 @@ def test_override_moves_with_its_base_and_both_form_the_environment(tmp_path: Pa
     )
     envs = flat_environments(root)
     assert [(e.name, e.files) for e in envs] == [("dev", ("compose.yaml", "compose.override.yaml"))]
-    moves = plan_migrate(root).moves()
+    plan = plan_migrate(root)
+    moves = plan.moves()
     assert moves["compose.yaml"] == "compose/docker-compose.dev.yml"
     assert moves["compose.override.yaml"] == "compose/docker-compose.dev.override.yml"
+    # dockyard runs both files for dev
+    written = {s.path: s.text for s in plan.steps if isinstance(s, Write)}
+    config = tomllib.loads(written["pyproject.toml"])
+    assert config["tool"]["dockyard"]["environments"]["dev"]["compose_files"] == [
+        "compose/docker-compose.dev.yml",
+        "compose/docker-compose.dev.override.yml",
+    ]
 
 
 def test_the_env_file_the_project_passes_is_the_one_compared(tmp_path: Path) -> None:

@@ -258,6 +258,7 @@ def plan_migrate(
     plan_references(builder, flat.makefile, all_moves, compose_env, known_tasks)
     if flat.requirements:
         fold_requirement_files(builder, project)
+    _configure_environments(builder, compose_env)
     expected = plan_dockerfile(builder, apply=dockerfile)
     _leftovers(builder)
     return Plan(
@@ -354,6 +355,34 @@ def _rewrite_compose_files(
             additions.setdefault(env, {}).update(rewrite.moved)
             sources.setdefault(env, target)
     return additions, sources
+
+
+def _configure_environments(builder: PlanBuilder, compose_env: Mapping[str, str]) -> None:
+    """Environments dockyard does not know by default, and override pairs, configured."""
+    from dockyard.domain import DEFAULT_ENVIRONMENTS
+    from dockyard.domain.layout.pyproject import set_environments
+
+    files: dict[str, list[str]] = {}
+    for path, env in sorted(compose_env.items(), key=lambda i: i[0].endswith(".override.yml")):
+        if not path.endswith(".example"):
+            files.setdefault(env, []).append(path)
+    wanted = {
+        env: paths if len(paths) > 1 else []
+        for env, paths in files.items()
+        if len(paths) > 1 or env not in DEFAULT_ENVIRONMENTS
+    }
+    if not wanted:
+        return
+    current = builder.read("pyproject.toml")
+    text = set_environments(current or "", wanted)
+    if current is None:
+        builder.write("pyproject.toml", text)
+    else:
+        builder.edit("pyproject.toml", text)
+    builder.notes.append(
+        f"pyproject.toml: environments {', '.join(sorted(wanted))} configured "
+        "([tool.dockyard.environments])"
+    )
 
 
 def _derived_project_name(builder: PlanBuilder) -> str:
