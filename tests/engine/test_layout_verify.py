@@ -63,3 +63,27 @@ def test_dry_run_names_every_difference_per_environment(
         assert f"\n{env}: " in out
     assert "real-dev-secret-123" not in out
     assert manifest(root) == before
+
+
+def test_a_resumed_run_is_compared_with_the_tree_its_journal_recorded(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    import signal
+
+    from tests.flat_repo import CORPUS
+
+    files, _ = CORPUS["override"]
+    for step in (3, 8):
+        root = write_flat_repo(tmp_path / f"k{step}" / "override", files)
+        original = manifest(root)
+        killed = dockyard(
+            root, "layout.migrate", env={"DOCKYARD_LAYOUT_KILL_AFTER_STEP": str(step)}
+        )
+        assert killed.returncode == -signal.SIGKILL
+        rerun = dockyard(root, "layout.migrate")
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+        assert "resumed the interrupted layout run" in rerun.stdout
+        assert "dev: unchanged" in rerun.stdout
+        assert "test: unchanged" in rerun.stdout
+        assert dockyard(root, "layout.rollback").returncode == 0
+        assert manifest(root) == original

@@ -57,6 +57,7 @@ __all__ = [
     "apply_verified",
     "pending_run",
     "resume",
+    "resume_verified",
     "rollback",
     "verify_plan",
 ]
@@ -175,6 +176,8 @@ def apply_plan(
         "originals": originals,
         "notes": list(plan.notes),
         "left": list(plan.left),
+        "follows": [list(pair) for pair in plan.follows],
+        "expected": list(plan.expected),
     }
     _write_json(run / "journal.json", journal)  # from here on, the run is resumable
     done = _execute(root, run, list(plan.steps), set(), after_step)
@@ -470,3 +473,62 @@ def apply_verified(
             verification.results,
         )
     return outcome, verification
+
+
+def resume_verified(
+    root: Path,
+    compose: ComposeCall,
+    *,
+    base_env: str | None = None,
+    accept_changes: bool = False,
+    after_step: Callable[[int], None] | None = None,
+) -> tuple[Outcome, Verification]:
+    """Finish the interrupted run, then compare with the tree its journal recorded."""
+    from dockyard.domain.layout.migrate import flat_environments
+    from dockyard.domain.layout.sandbox import copy_tree
+
+    run = pending_run(root)
+    journal = (_journal(run) if run is not None else None) or {}
+    outcome = resume(root, after_step=after_step)
+    steps = tuple(step_from_json(item) for item in journal.get("steps", []))
+    plan = Plan(
+        "migrate",
+        steps,
+        follows=tuple((str(a), str(b)) for a, b in journal.get("follows", [])),
+        expected=tuple(journal.get("expected", [])),
+    )
+    with tempfile.TemporaryDirectory(prefix="dockyard-layout-") as tmp:
+        before = copy_tree(root, Path(tmp) / "before")
+        _put_back_originals(before, outcome.run, journal)
+        after = copy_tree(root, Path(tmp) / "after")
+        envs = flat_environments(before, base_env)
+        verification = compare_trees(
+            compose, before, after, envs, plan.moves(), expected=plan.expected
+        )
+    if verification.differences and not accept_changes:
+        rollback(root, force=True)
+        raise BehaviourChanged(
+            f"the migration changes what compose runs ({len(verification.differences)} "
+            "differences); rolled back, nothing changed (--accept-changes keeps them)",
+            verification.results,
+        )
+    return outcome, verification
+
+
+def _put_back_originals(copy: Path, run: Path, journal: dict[str, Any]) -> None:
+    """Make the copy ``copy`` what the tree was before the run (from its backups)."""
+    originals: list[dict[str, Any]] = journal.get("originals", [])
+    for item in originals:
+        path = copy / item["path"]
+        if item["kind"] == "absent" and path.is_file():
+            path.unlink()
+    for item in sorted(originals, key=lambda i: i["path"].count("/"), reverse=True):
+        path = copy / item["path"]
+        if item["kind"] == "absent" and path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+    for item in originals:
+        if item["kind"] == "file":
+            path = copy / item["path"]
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes((run / item["backup"]).read_bytes())
+            path.chmod(item["mode"])

@@ -6,9 +6,10 @@ touches, so ``layout.rollback`` restores the tree byte for byte, modes included.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from invoke.collection import Collection
@@ -155,8 +156,12 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     root = _root(c)
     runtime = runtime_for(c)
     hook = _fault_hook(runtime.environ)
+
+    def compose_call() -> ComposeCall | None:
+        return None if no_verify else _compose_call(runtime.runner, runtime.environ)
+
     if layout.pending_run(root) is not None and not dry_run:
-        _resume(root, hook)
+        _resume_migration(root, compose_call(), base_env, accept_changes, hook)
         return
     if resume:
         raise PlanError(f"{layout.STATE_DIR}: no interrupted layout run to resume")
@@ -164,32 +169,63 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
 
     known = set(build_namespace().task_names)
     plan = plan_migrate(root, dockerfile=dockerfile, base_env=base_env, known_tasks=known)
-    compose = None if no_verify else _compose_call(runtime.runner, runtime.environ)
     envs = flat_environments(root, base_env)
-    if dry_run:
-        _dry(plan.render(), plan.notes, plan.left)
-        if compose is not None and not plan.empty:
-            _show_verification(layout.verify_plan(root, plan, envs, compose))
-        return
     if plan.empty:
         for note in plan.notes:
             echo(note)
+        for item in plan.left:
+            echo(f"  - {item}")
         echo("layout.migrate: nothing to do")
+        return
+    compose = compose_call()
+    if dry_run:
+        _dry(plan.render(), plan.notes, plan.left)
+        if compose is not None:
+            _show_verification(layout.verify_plan(root, plan, envs, compose))
         return
     if compose is None:
         outcome = layout.apply_plan(root, plan, after_step=hook)
         echo("compose comparison skipped (--no-verify)")
     else:
-        try:
+        with _showing_differences():
             outcome, verification = layout.apply_verified(
                 root, plan, envs, compose, accept_changes=accept_changes, after_step=hook
             )
-        except BehaviourChanged as exc:
-            for result in exc.results:
-                _show_result(result)
-            raise
         _show_verification(verification)
     _report("layout.migrate", outcome.steps_done, plan.notes, plan.left)
+
+
+@contextlib.contextmanager
+def _showing_differences() -> Iterator[None]:
+    """Print each environment's verdict when the comparison refuses the migration."""
+    try:
+        yield
+    except BehaviourChanged as exc:
+        for result in exc.results:
+            _show_result(result)
+        raise
+
+
+def _resume_migration(
+    root: Path,
+    compose: ComposeCall | None,
+    base_env: str | None,
+    accept_changes: bool,
+    hook: Callable[[int], None] | None,
+) -> None:
+    from dockyard.workflows import layout
+
+    if compose is None:
+        _resume(root, hook)
+        echo("compose comparison skipped (--no-verify)")
+        return
+    with _showing_differences():
+        outcome, verification = layout.resume_verified(
+            root, compose, base_env=base_env, accept_changes=accept_changes, after_step=hook
+        )
+    echo(f"resumed the interrupted layout run {outcome.run.name}")
+    _show_verification(verification)
+    _report("layout.migrate", outcome.steps_done, outcome.notes, outcome.left)
 
 
 def _compose_call(runner: Runner, environ: Mapping[str, str]) -> ComposeCall:
