@@ -72,3 +72,13 @@ def test_ci_workflows_are_rewritten_and_scripts_listed(tmp_path: Path) -> None:
         makefile
     )
     assert "dockyard" not in makefile  # commands are kept, not replaced
+
+
+def test_files_in_sub_folders_name_the_root_files_relatively() -> None:
+    devcontainer = '{"dockerComposeFile": ["../docker-compose.yml"], "x": "docker-compose.yml"}'
+    new = rewrite_commands(devcontainer, MOVES, ENVS, [], depth=1)
+    assert new == (
+        '{"dockerComposeFile": ["../compose/docker-compose.dev.yml"], "x": "docker-compose.yml"}'
+    )
+    sub_makefile = "up:\n\tdocker compose up\n"  # its own folder's compose file: not ours
+    assert rewrite_commands(sub_makefile, MOVES, ENVS, [], depth=1) == sub_makefile

@@ -243,6 +243,7 @@ def plan_migrate(
         return Plan("migrate", (), tuple(builder.notes), tuple(builder.left))
     project = repo_project_name(builder)
     classes = _classify(root, flat, base_env)
+    _existing_folders(builder)
     for folder in ("compose", "env", "docker"):
         builder.mkdir(folder)
     moves, follows = _plan_moves(builder, flat, classes)
@@ -270,6 +271,23 @@ def plan_migrate(
         tuple(sorted(follows.items())),
         expected,
     )
+
+
+def _existing_folders(builder: PlanBuilder) -> None:
+    """Say when a target folder already holds other files (a template's compose/)."""
+    for folder in ("compose", "env", "docker"):
+        base = builder.root / folder
+        if not base.is_dir():
+            continue
+        others = sorted(
+            p.relative_to(builder.root).as_posix() for p in base.rglob("*") if p.is_file()
+        )
+        if others and folder == "compose":
+            shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+            builder.left.append(
+                f"compose/: already holds {shown}; the compose files join them there "
+                "(their relative paths are rewritten accordingly)"
+            )
 
 
 def _plan_moves(

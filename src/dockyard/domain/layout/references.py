@@ -35,9 +35,12 @@ _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".dockyard", "compose", "
 _MAX_LISTED = 30
 
 
-def _repath(line: str, moves: Mapping[str, str]) -> str:
+def _repath(line: str, moves: Mapping[str, str], depth: int = 0) -> str:
+    """``line`` with each moved root path replaced, as seen from ``depth`` folders down."""
+    up = "../" * depth
     for old, new in sorted(moves.items(), key=lambda item: -len(item[0])):
-        line = re.sub(rf"(?<![\w./-])(\./)?{re.escape(old)}(?![\w.-])", new, line)
+        pattern = rf"(?<![\w./-])(\./)?{re.escape(up + old)}(?![\w.-])"
+        line = re.sub(pattern, (up + new).replace("\\", "\\\\"), line)
     return line
 
 
@@ -46,12 +49,17 @@ def rewrite_commands(
     moves: Mapping[str, str],
     compose_env: Mapping[str, str],
     existing_env_files: Collection[str],
+    depth: int = 0,
 ) -> str:
     """``text`` (a Makefile, a workflow) with moved paths and explicit compose files.
 
     ``compose_env``: new compose path -> environment; the base file's environment is
-    the one a bare ``docker compose`` ran.
+    the one a bare ``docker compose`` ran. ``depth``: how many folders below the root
+    the commands run (a Makefile in ``deploy/`` names the root's files ``../...``); a
+    bare ``docker compose`` there does not mean the root's file and is left alone.
     """
+    if depth:
+        return "".join(_repath(line, moves, depth) for line in text.splitlines(keepends=True))
     base = [new for old, new in moves.items() if _is_base(old) and new in compose_env]
     base.sort(key=lambda p: p.endswith(".override.yml"))
     out = []
@@ -116,7 +124,8 @@ def plan_references(
         text = builder.read(rel)
         if text is None:
             continue
-        new = rewrite_commands(text, moves, compose_env, existing)
+        depth = rel.count("/") if rel.endswith(("akefile", ".mk", ".json")) else 0
+        new = rewrite_commands(text, moves, compose_env, existing, depth)
         if new != text:
             builder.edit(rel, new)
             rewritten.append(rel)
