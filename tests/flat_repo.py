@@ -295,9 +295,12 @@ services:
     ),
     "Dockerfile": (
         """\
-FROM python:3.12-slim
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE}
 WORKDIR /app
 COPY . .
+EXPOSE 8000
+CMD ["python", "-m", "app"]
 """,
         0o644,
     ),
@@ -347,7 +350,21 @@ services:
 """,
         0o644,
     ),
-    "compose/local/django/Dockerfile": ("FROM python:3.12-slim\n", 0o644),
+    "compose/local/django/Dockerfile": (
+        """\
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE} AS python
+RUN echo "build dependencies would be installed here" > /etc/motd
+
+FROM python AS local
+WORKDIR /app
+COPY ./compose/local/django/start /start
+ENTRYPOINT ["/bin/sh"]
+CMD ["/start"]
+""",
+        0o644,
+    ),
+    "compose/local/django/start": ("echo start\n", 0o644),
     "compose/production/django/Dockerfile": ("FROM python:3.12-slim\n", 0o644),
     ".envs/.local/.django": (
         """\

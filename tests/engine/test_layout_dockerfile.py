@@ -52,7 +52,7 @@ services:
 UID = GID = 4242
 
 
-def _compose(root: Path, *args: str, files: tuple[str, ...], env_file: str) -> str:
+def _compose(root: Path, *args: str, files: tuple[str, ...], env_file: str | None) -> str:
     docker_bin = shutil.which("docker")
     assert docker_bin is not None
     environ = {
@@ -62,8 +62,10 @@ def _compose(root: Path, *args: str, files: tuple[str, ...], env_file: str) -> s
         "HOST_GID": str(GID),
     }
     argv = [docker_bin, "compose", *(x for f in files for x in ("-f", f))]
+    if env_file is not None:
+        argv += ["--env-file", env_file]
     done = subprocess.run(
-        [*argv, "--env-file", env_file, *args],
+        [*argv, *args],
         cwd=root,
         env=environ,
         capture_output=True,
@@ -115,3 +117,56 @@ def test_dockerfile_transform_builds_and_runs_as_the_host_uid(
 
         with contextlib.suppress(ImageNotFound):
             docker_client.images.remove(image, force=True)
+
+
+# corpus repository -> (compose files before, after, env file after, images built)
+CORPUS_BUILDS = {
+    "override": (
+        ("docker-compose.yml", "docker-compose.override.yml"),
+        ("compose/docker-compose.dev.yml", "compose/docker-compose.dev.override.yml"),
+        "env/.env.dev",
+        ("app",),
+    ),
+    "template": (
+        ("docker-compose.local.yml",),
+        ("compose/docker-compose.local.yml",),
+        None,
+        ("django", "celeryworker"),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CORPUS_BUILDS))
+def test_corpus_dockerfiles_build_offline_and_run_as_the_host_uid(
+    tmp_path: Path, docker_client: docker.DockerClient, base_image: str, name: str
+) -> None:
+    from tests.flat_repo import CORPUS, write_flat_repo
+
+    before_files, after_files, env_file, services = CORPUS_BUILDS[name]
+    project = f"migrate-{name}"
+    root = write_flat_repo(tmp_path / project, CORPUS[name][0])
+    images = [f"{project}-{service}" for service in services]
+    arg = ("--build-arg", f"BASE_IMAGE={base_image}")
+    try:
+        _compose(root, "build", *arg, files=before_files, env_file=None)
+        before = {i: docker_client.images.get(i).attrs["Config"] for i in images}
+        for image in images:
+            docker_client.images.remove(image, force=True)
+        done = dockyard(root, "layout.migrate", "--dockerfile")
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert " differences" not in done.stdout
+        _compose(root, "build", *arg, files=after_files, env_file=env_file)
+        for image in images:
+            after = docker_client.images.get(image).attrs["Config"]
+            for key in ("Cmd", "Entrypoint", "ExposedPorts", "WorkingDir"):
+                assert after.get(key) == before[image].get(key), (image, key)
+            output = docker_client.containers.run(
+                image, entrypoint=["id", "-u"], command=[], network_mode="none", remove=True
+            )
+            assert output.decode().strip() == str(UID)
+    finally:
+        from docker.errors import ImageNotFound
+
+        for image in images:
+            with contextlib.suppress(ImageNotFound):
+                docker_client.images.remove(image, force=True)

@@ -57,14 +57,14 @@ class Transform:
     left: list[str] = field(default_factory=list)
 
 
-def stages(text: str) -> list[Stage]:
+def stages(text: str, name: str = "docker/Dockerfile") -> list[Stage]:
     """The build stages of a Dockerfile, parsed by BuildKit's parser."""
     import dockerfile  # type: ignore[import-not-found]  # (no type information shipped)
 
     try:
         commands = dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:
-        raise PlanError(f"docker/Dockerfile: BuildKit cannot parse it: {exc}") from None
+        raise PlanError(f"{name}: BuildKit cannot parse it: {exc}") from None
     result: list[Stage] = []
     current: list[Any] = []
     for command in commands:
@@ -112,18 +112,20 @@ def _header(stage: Stage, parent_user: bool) -> list[str]:
     return lines
 
 
-def transform_dockerfile(text: str, *, built_stages: Sequence[str | None]) -> Transform:
+def transform_dockerfile(
+    text: str, *, built_stages: Sequence[str | None], name: str = "docker/Dockerfile"
+) -> Transform:
     """``text`` with the stages compose builds made UID-aware (None: the last stage)."""
-    found = stages(text)
+    found = stages(text, name)
     if not found:
-        raise PlanError("docker/Dockerfile: no FROM instruction")
+        raise PlanError(f"{name}: no FROM instruction")
     result = Transform(text="")
     wanted: set[int] = set()
     for target in built_stages:
         index = found[-1].index if target is None else _index(found, target)
         if index is None:
             result.left.append(
-                f"docker/Dockerfile: compose builds target {target!r}, which it does not "
+                f"{name}: compose builds target {target!r}, which it does not "
                 "have (the build fails today); fix the target by hand"
             )
         else:
@@ -136,7 +138,7 @@ def transform_dockerfile(text: str, *, built_stages: Sequence[str | None]) -> Tr
         label = stage.name or f"#{stage.index}"
         if any(_OWN_USER.search(" ".join(c.value)) for c in stage.commands if c.cmd == "RUN"):
             result.left.append(
-                f"docker/Dockerfile: stage {label} creates its own user; left alone "
+                f"{name}: stage {label} creates its own user; left alone "
                 "(create it from HOST_UID/HOST_GID by hand)"
             )
             continue

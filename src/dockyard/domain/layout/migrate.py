@@ -434,7 +434,11 @@ def _leftovers(builder: PlanBuilder) -> None:
         builder.left.append(
             "no .pre-commit-config.yaml: add one (dockyard ships a hook: id dockyard-check)"
         )
-    for rel in sorted(p for p in builder.planned_files() if p.startswith("compose/")):
+    for rel in sorted(
+        p
+        for p in builder.planned_files()
+        if p.startswith("compose/") and p.endswith((".yml", ".yaml"))
+    ):
         text = builder.read(rel)
         if text is None or rel.endswith(".example"):
             continue

@@ -11,12 +11,19 @@ service builds: no Dockerfile is written that nothing builds.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Sequence
 
 from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.plan import unified_diff
 
-__all__ = ["dockerfile_diff", "merge_ignore_rules", "plan_dockerfile", "plan_ignore_file"]
+__all__ = [
+    "built_dockerfiles",
+    "dockerfile_diff",
+    "merge_ignore_rules",
+    "plan_dockerfile",
+    "plan_ignore_file",
+]
 
 _IGNORE = "docker/Dockerfile.dockerignore"
 
@@ -66,57 +73,81 @@ def plan_ignore_file(builder: PlanBuilder) -> None:
     )
 
 
-def _proposal(builder: PlanBuilder, current: str) -> tuple[str, list[str]]:
+def _proposal(builder: PlanBuilder, rel: str, current: str) -> tuple[str, list[str]]:
     from dockyard.domain.layout.dockerfile_transform import transform_dockerfile
 
-    done = transform_dockerfile(current, built_stages=_built_stages(builder))
+    stages = built_dockerfiles(builder).get(rel) or [None]
+    done = transform_dockerfile(current, built_stages=stages, name=rel)
     return done.text, done.left
 
 
-def _built_stages(builder: PlanBuilder) -> list[str | None]:
-    """The stages compose builds from docker/Dockerfile (None: the last stage)."""
+def _compose_files(builder: PlanBuilder) -> list[str]:
+    return [
+        rel
+        for rel in builder.planned_files()
+        if rel.startswith("compose/") and rel.endswith((".yml", ".yaml", ".yml.example"))
+    ]
+
+
+def built_dockerfiles(builder: PlanBuilder) -> dict[str, list[str | None]]:
+    """Root-relative Dockerfile -> the stages compose builds from it (None: the last)."""
     from dockyard.domain.layout.compose import load_compose
 
-    stages: list[str | None] = []
-    for rel in builder.planned_files():
-        if not rel.startswith("compose/"):
-            continue
+    built: dict[str, list[str | None]] = {}
+    for rel in _compose_files(builder):
         text = builder.read(rel)
         if text is None:
             continue
+        folder = posixpath.dirname(rel)
         for service in (load_compose(text, rel).get("services") or {}).values():
             build = service.get("build") if isinstance(service, dict) else None
-            if isinstance(build, dict):
+            if isinstance(build, str):
+                build = {"context": build}
+            if not isinstance(build, dict) or "dockerfile_inline" in build:
+                continue
+            context = str(build.get("context", "."))
+            if context.startswith(("/", "$", "~")) or "://" in context:
+                continue
+            path = posixpath.normpath(
+                posixpath.join(folder, context, str(build.get("dockerfile", "Dockerfile")))
+            )
+            stages = built.setdefault(path, [])
+            if build.get("target") not in stages:
                 stages.append(build.get("target"))
-            elif build is not None:
-                stages.append(None)
-    return sorted(set(stages), key=lambda s: s or "") or [None]
+    return built
 
 
 def plan_dockerfile(builder: PlanBuilder, *, apply: bool) -> tuple[str, ...]:
     """With ``apply``, make the stages compose builds UID-aware; else say how.
 
-    Returns the compose config fields that change on purpose (the host id build args).
+    Every Dockerfile a compose service builds is considered; no Dockerfile is written
+    that nothing builds. Returns the compose config fields that change on purpose (the
+    host id build args).
     """
-    current = builder.read("docker/Dockerfile")
-    if current is None:
-        return ()
-    proposal, left = _proposal(builder, current)
-    if apply:
-        builder.left.extend(left)
-    if proposal == current:
-        return ()
-    if not apply:
-        builder.left.append(
-            "docker/Dockerfile: not changed; review the UID-aware version with "
-            "`dockyard layout.migrate --dry-run --dockerfile`, apply it with --dockerfile"
+    changed = False
+    for rel in sorted(built_dockerfiles(builder)):
+        current = builder.read(rel)
+        if current is None:
+            continue
+        proposal, left = _proposal(builder, rel, current)
+        if apply:
+            builder.left.extend(left)
+        if proposal == current:
+            continue
+        if not apply:
+            builder.left.append(
+                f"{rel}: not changed; review the UID-aware version with "
+                "`dockyard layout.migrate --dry-run --dockerfile`, apply it with --dockerfile"
+            )
+            continue
+        builder.edit(rel, proposal)
+        builder.notes.append(
+            f"{rel}: the stages compose builds create their user from HOST_UID/HOST_GID "
+            "and run as it; every other instruction kept"
         )
+        changed = True
+    if not changed:
         return ()
-    builder.edit("docker/Dockerfile", proposal)
-    builder.notes.append(
-        "docker/Dockerfile: the stages compose builds create their user from "
-        "HOST_UID/HOST_GID and run as it; every other instruction kept"
-    )
     _host_id_args(builder)
     return ("build.args.HOST_UID", "build.args.HOST_GID")
 
@@ -125,7 +156,7 @@ def _host_id_args(builder: PlanBuilder) -> None:
     """Compose files building the Dockerfile pass it the host ids."""
     from dockyard.domain.layout.compose import add_host_id_args
 
-    for rel in sorted(p for p in builder.planned_files() if p.startswith("compose/")):
+    for rel in _compose_files(builder):
         text = builder.read(rel)
         if text is None:
             continue
@@ -140,6 +171,6 @@ def dockerfile_diff(builder: PlanBuilder, candidates: Sequence[str]) -> str | No
     for candidate in candidates:
         current = builder.read(candidate)
         if current is not None:
-            proposal, _ = _proposal(builder, current)
+            proposal, _ = _proposal(builder, "docker/Dockerfile", current)
             return unified_diff("docker/Dockerfile", current, proposal) or None
     return None
