@@ -163,3 +163,15 @@ def test_a_migration_that_changes_values_is_refused_unless_accepted(
     assert "dev: 2 differences" in accepted.stdout
     assert dockyard(root, "layout.rollback").returncode == 0
     assert manifest(root) == original
+
+
+def test_dockyard_tasks_plan_the_stacks_own_project_name(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = write_flat_repo(tmp_path / "shop", FILES)  # stacks named shop-dev, shop-test, ...
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    assert dockyard(root, "layout.migrate").returncode == 0
+    for env in ("dev", "test"):
+        planned = dockyard(root, f"{env}.up", "--dry-run")
+        assert planned.returncode == 0, planned.stderr
+        assert f"docker compose -p shop-{env} -f " in planned.stdout

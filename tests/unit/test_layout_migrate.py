@@ -52,6 +52,10 @@ def test_plan_moves_and_leaves(tmp_path: Path) -> None:
     data = tomllib.loads(writes["pyproject.toml"].text)
     assert data["project"]["dependencies"] == ["fastapi>=0.110", "sqlalchemy[asyncio]==2.0.30"]
     assert data["dependency-groups"]["dev"] == ["pytest>=8", "ruff"]
+    # every stack is named shop-<env>: dockyard's -p follows
+    final = [s for s in plan.steps if isinstance(s, (Write, Edit)) and s.path == "pyproject.toml"]
+    config = tomllib.loads(final[-1].text)
+    assert config["tool"]["dockyard"]["project_name"] == "shop"
 
 
 def test_values_go_to_their_own_environment_only(tmp_path: Path) -> None:

@@ -25,6 +25,7 @@ An empty or invalid compose file is reported and left alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -253,18 +254,46 @@ def _configure_environments(builder: PlanBuilder, compose_env: Mapping[str, str]
         for env, paths in files.items()
         if len(paths) > 1 or env not in DEFAULT_ENVIRONMENTS
     }
-    if not wanted:
+    project = _common_project_name(builder, files)
+    if not wanted and project is None:
         return
     current = builder.read("pyproject.toml")
-    text = set_environments(current or "", wanted)
+    text = set_environments(current or "", wanted, project)
     if current is None:
         builder.write("pyproject.toml", text)
     else:
         builder.edit("pyproject.toml", text)
-    builder.notes.append(
-        f"pyproject.toml: environments {', '.join(sorted(wanted))} configured "
-        "([tool.dockyard.environments])"
-    )
+    if wanted:
+        builder.notes.append(
+            f"pyproject.toml: environments {', '.join(sorted(wanted))} configured "
+            "([tool.dockyard.environments])"
+        )
+    if project is not None and text != (current or ""):
+        builder.notes.append(
+            f"pyproject.toml: project_name = {project!r}: dockyard's tasks run each stack "
+            "under its own name (<project>-<env>)"
+        )
+
+
+def _common_project_name(builder: PlanBuilder, files: Mapping[str, list[str]]) -> str | None:
+    """``X`` when every stack is named ``X-<env>`` (dockyard's ``-p``), else None (said)."""
+    names: dict[str, str] = {}
+    for env, paths in files.items():
+        data = load_compose(builder.read(paths[0]) or "{}", paths[0])
+        if data.get("name"):
+            names[env] = str(data["name"])
+    prefixes = {n.removesuffix(f"-{env}") for env, n in names.items() if n.endswith(f"-{env}")}
+    if names and len(prefixes) == 1 and len(names) == len(files):
+        prefix = prefixes.pop()
+        if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
+            return prefix
+    if names:
+        shown = ", ".join(f"{env}: {name}" for env, name in sorted(names.items()))
+        builder.left.append(
+            f"project names ({shown}): dockyard's tasks pass -p <project>-<env>, so their "
+            "containers and volumes differ from plain `docker compose` on these files"
+        )
+    return None
 
 
 def _derived_project_name(builder: PlanBuilder) -> str:

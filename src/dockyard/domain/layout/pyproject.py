@@ -142,17 +142,24 @@ def _merge(table: Any, key: str, items: Sequence[str]) -> int:
     return len(new)
 
 
-def set_environments(text: str, environments: Mapping[str, Sequence[str]]) -> str:
+def set_environments(
+    text: str, environments: Mapping[str, Sequence[str]], project_name: str | None = None
+) -> str:
     """``text`` with ``[tool.dockyard.environments.<env>]`` for each environment.
 
     ``environments`` maps an environment to its compose files (empty: dockyard's default
-    ``compose/docker-compose.<env>.yml``). Existing tables and keys are kept.
+    ``compose/docker-compose.<env>.yml``); ``project_name`` sets ``[tool.dockyard]
+    project_name`` when it is not set. Existing tables and keys are kept.
     """
     import tomlkit
 
     doc = tomlkit.parse(text)
     tool: Any = doc.setdefault("tool", tomlkit.table(is_super_table=True))
     dockyard: Any = tool.setdefault("dockyard", tomlkit.table())
+    if project_name is not None and "project_name" not in dockyard:
+        dockyard.add("project_name", project_name)
+    if not environments:
+        return tomlkit.dumps(doc)
     tables: Any = dockyard.setdefault("environments", tomlkit.table(is_super_table=True))
     for env, files in environments.items():
         table = tables.setdefault(env, tomlkit.table())
