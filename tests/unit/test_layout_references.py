@@ -82,3 +82,25 @@ def test_files_in_sub_folders_name_the_root_files_relatively() -> None:
     )
     sub_makefile = "up:\n\tdocker compose up\n"  # its own folder's compose file: not ours
     assert rewrite_commands(sub_makefile, MOVES, ENVS, [], depth=1) == sub_makefile
+
+
+def test_ci_gets_env_files_only_when_committed_and_is_told_to_create_the_others(
+    tmp_path: Path,
+) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(
+        "jobs:\n  t:\n    steps:\n"
+        "      - run: docker compose -f docker-compose.test.yml run app pytest\n"
+        "      - run: docker compose -f docker-compose.ci.yml up\n"
+    )
+    plan = plan_migrate(root)
+    edits = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    ci = edits[".github/workflows/ci.yml"]
+    assert "-f compose/docker-compose.test.yml run" in ci  # env/.env.test is ignored
+    assert "-f compose/docker-compose.ci.yml --env-file env/.env.ci up" in ci  # committed
+    assert any(
+        item.startswith(".github/workflows/ci.yml: runs the test stack from a fresh clone")
+        for item in plan.left
+    )

@@ -121,7 +121,14 @@ def plan_migrate(
     _plan_new_files(builder, project)
     plan_ignore_file(builder)
     fix_gitignore_file(builder, committed_envs)
-    plan_references(builder, flat.makefile, all_moves, compose_env, known_tasks)
+    plan_references(
+        builder,
+        flat.makefile,
+        all_moves,
+        compose_env,
+        known_tasks=known_tasks,
+        committed_envs=committed_envs,
+    )
     if flat.requirements:
         fold_requirement_files(builder, project)
     _configure_environments(builder, compose_env)

@@ -115,17 +115,28 @@ def plan_references(
     makefile: str | None,
     moves: Mapping[str, str],
     compose_env: Mapping[str, str],
+    *,
     known_tasks: Collection[str] = (),
+    committed_envs: Collection[str] = ("ci",),
 ) -> None:
-    """Rewrite Makefiles, CI workflows and ``.devcontainer.json``; list the rest."""
+    """Rewrite Makefiles, CI workflows and ``.devcontainer.json``; list the rest.
+
+    A CI job starts from a fresh clone: its commands get ``--env-file`` only for env
+    files that are committed; for the others the job has to create them first (said).
+    """
     existing = [p for p in builder.planned_files() if p.startswith("env/")]
+    committed = [f"env/.env.{env}" for env in committed_envs]
     rewritten: list[str] = []
     for rel in _command_files(builder.root, makefile):
         text = builder.read(rel)
         if text is None:
             continue
         depth = rel.count("/") if rel.endswith(("akefile", ".mk", ".json")) else 0
-        new = rewrite_commands(text, moves, compose_env, existing, depth)
+        ci = rel.startswith(".github/") or rel == ".gitlab-ci.yml"
+        usable = [p for p in existing if p in committed] if ci else existing
+        new = rewrite_commands(text, moves, compose_env, usable, depth)
+        if ci:
+            _ci_env_files(builder, rel, new, compose_env, usable)
         if new != text:
             builder.edit(rel, new)
             rewritten.append(rel)
@@ -133,6 +144,23 @@ def plan_references(
         if rel.rsplit("/", 1)[-1] in ("Makefile", "makefile", "GNUmakefile") or rel.endswith(".mk"):
             _task_notes(builder, rel, text, known_tasks)
     _list_mentions(builder, moves, set(rewritten))
+
+
+def _ci_env_files(
+    builder: PlanBuilder,
+    rel: str,
+    text: str,
+    compose_env: Mapping[str, str],
+    usable: Collection[str],
+) -> None:
+    for env in sorted({e for path, e in compose_env.items() if path in text}):
+        env_file = f"env/.env.{env}"
+        if env_file not in usable and builder.exists(env_file):
+            builder.left.append(
+                f"{rel}: runs the {env} stack from a fresh clone, where {env_file} (ignored) "
+                f"is absent: create it first (`cp {env_file}.example {env_file}` or "
+                f"`dockyard env.init --env {env}`)"
+            )
 
 
 def _task_notes(builder: PlanBuilder, rel: str, text: str, known: Collection[str]) -> None:
