@@ -72,3 +72,21 @@ def test_the_env_file_the_project_passes_is_the_one_compared(tmp_path: Path) -> 
     envs = {e.name: e for e in flat_environments(root)}
     assert envs["dev"].env_file == ".env.dev"  # make migrate-db passes it
     assert envs["test"].env_file is None
+
+
+def test_a_second_base_file_is_left_and_a_clash_asks_for_the_flag(tmp_path: Path) -> None:
+    root = write_flat_repo(
+        tmp_path / "repo",
+        {
+            "compose.yaml": (PROD_LIKE, 0o644),
+            "docker-compose.yml": (PROD_LIKE, 0o644),
+            "docker-compose.dev.yml": (DEV_LIKE, 0o644),
+            "docker-compose.prod.yml": (PROD_LIKE, 0o644),
+        },
+    )
+    with pytest.raises(PlanError, match=r"like docker-compose\.prod\.yml"):
+        plan_migrate(root)
+    plan = plan_migrate(root, base_env="staging")
+    assert plan.moves()["compose.yaml"] == "compose/docker-compose.staging.yml"
+    assert "docker-compose.yml" not in plan.moves()
+    assert any("compose reads compose.yaml instead" in item for item in plan.left)

@@ -74,6 +74,10 @@ def detect_flat(root: Path) -> FlatLayout:
             flat.requirements.append(name)
         elif name in ("Makefile", "makefile", "GNUmakefile"):
             flat.makefile = name
+    bases = sorted((n for n, e in flat.compose.items() if e is None), key=_BASE_ORDER.index)
+    for extra in bases[1:]:
+        del flat.compose[extra]
+        flat.invalid[extra] = f"{extra}: compose reads {bases[0]} instead (both are base files)"
     for candidate in _DOCKERFILES:
         if (root / candidate).is_file():
             flat.dockerfile = candidate
@@ -120,10 +124,19 @@ def classify(root: Path, flat: FlatLayout, base_env: str | None) -> dict[str, st
         commands=commands,
         chosen=base_env,
     )
+    if decision.env in result.values():
+        raise PlanError(
+            f"{base}: serves {decision.env}, like {_named(result, decision.env)}: say which "
+            "environment it serves with --base-env NAME (nothing changed)"
+        )
     result[base] = decision.env
     for name in overrides:
         result[name] = decision.env
     return result
+
+
+def _named(result: dict[str, str], env: str) -> str:
+    return next(name for name, e in result.items() if e == env)
 
 
 def _command_texts(root: Path, flat: FlatLayout) -> dict[str, str]:
