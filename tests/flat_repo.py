@@ -12,7 +12,7 @@ import hashlib
 import os
 from pathlib import Path
 
-__all__ = ["FILES", "manifest", "write_flat_repo"]
+__all__ = ["CORPUS", "FILES", "manifest", "write_flat_repo"]
 
 BASE = """\
 # Base compose file: not used by any make target, mounts .env into the container
@@ -202,3 +202,321 @@ def manifest(root: Path) -> dict[str, tuple[str, int]]:
             digest = hashlib.sha256(path.read_bytes()).hexdigest()
             result[path.relative_to(root).as_posix()] = (digest, path.stat().st_mode & 0o7777)
     return result
+
+
+# -- a small corpus of flat repositories, modeled on public projects' layouts ------------
+# Each entry: files (path -> (text, mode)) and the files a fresh clone lacks (ignored).
+
+Repo = dict[str, tuple[str, int]]
+
+
+# compose.yaml whose profiles are selected in a committed .env
+PROFILES: Repo = {
+    "compose.yaml": (
+        """\
+services:
+  web:
+    image: nginx:1.27
+    profiles: [web]
+    ports: ['8080:80']
+  worker:
+    image: busybox:1.36
+    profiles: [worker]
+    command: [sh, -c, 'sleep 3600']
+    environment:
+      QUEUE: ${QUEUE:-default}
+  debug:
+    image: busybox:1.36
+    profiles: [debug]
+""",
+        0o644,
+    ),
+    ".env": (
+        """\
+COMPOSE_PROFILES=web,worker
+QUEUE=high
+""",
+        0o644,
+    ),
+    "Makefile": (
+        """\
+up:
+\tdocker compose up -d
+
+logs-%:
+\tdocker compose logs $*
+""",
+        0o644,
+    ),
+}
+
+
+# base + override + an extra file
+OVERRIDE: Repo = {
+    "docker-compose.yml": (
+        """\
+services:
+  app:
+    build: .
+    environment:
+      LOG_LEVEL: info
+    depends_on: [db]
+  db:
+    image: postgres:16
+    volumes:
+      - pgdata:/var/lib/postgresql/data
+volumes:
+  pgdata:
+""",
+        0o644,
+    ),
+    "docker-compose.override.yml": (
+        """\
+services:
+  app:
+    volumes:
+      - ./src:/app/src
+    command: uvicorn app:app --reload
+  mailhog:
+    image: mailhog/mailhog
+""",
+        0o644,
+    ),
+    "docker-compose.test.yml": (
+        """\
+services:
+  app:
+    build: .
+    environment:
+      LOG_LEVEL: warning
+    command: pytest -q
+""",
+        0o644,
+    ),
+    "Dockerfile": (
+        """\
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE}
+WORKDIR /app
+COPY . .
+EXPOSE 8000
+CMD ["python", "-m", "app"]
+""",
+        0o644,
+    ),
+    "src/app.py": ("app = None\n", 0o644),
+}
+
+
+# a project template: compose/ already holds Dockerfiles, .envs/ folders, anchors
+TEMPLATE: Repo = {
+    "docker-compose.local.yml": (
+        """\
+x-django: &django
+  build:
+    context: .
+    dockerfile: ./compose/local/django/Dockerfile
+  volumes:
+    - .:/app:z
+  env_file:
+    - ./.envs/.local/.django
+    - ./.envs/.local/.postgres
+  depends_on: [postgres]
+services:
+  django:
+    <<: *django
+    ports: ['8000:8000']
+    command: /start
+  celeryworker:
+    <<: *django
+    command: /start-celeryworker
+  postgres:
+    image: postgres:16
+    env_file:
+      - ./.envs/.local/.postgres
+""",
+        0o644,
+    ),
+    "docker-compose.production.yml": (
+        """\
+services:
+  django:
+    build:
+      context: .
+      dockerfile: ./compose/production/django/Dockerfile
+    env_file:
+      - ./.envs/.production/.django
+    command: /start
+""",
+        0o644,
+    ),
+    "compose/local/django/Dockerfile": (
+        """\
+ARG BASE_IMAGE=python:3.12-slim
+FROM ${BASE_IMAGE} AS python
+RUN echo "build dependencies would be installed here" > /etc/motd
+
+FROM python AS local
+WORKDIR /app
+COPY ./compose/local/django/start /start
+ENTRYPOINT ["/bin/sh"]
+CMD ["/start"]
+""",
+        0o644,
+    ),
+    "compose/local/django/start": ("echo start\n", 0o644),
+    "compose/production/django/Dockerfile": ("FROM python:3.12-slim\n", 0o644),
+    ".envs/.local/.django": (
+        """\
+DJANGO_DEBUG=True
+REDIS_URL=redis://redis:6379/0
+""",
+        0o644,
+    ),
+    ".envs/.local/.postgres": (
+        """\
+POSTGRES_DB=app
+POSTGRES_USER=debug
+""",
+        0o644,
+    ),
+    ".envs/.production/.django": ("DJANGO_DEBUG=False\n", 0o600),
+}
+
+
+# KEY: ${KEY} pass-through entries fed by an ignored .env.dev made from its template
+PASSTHROUGH: Repo = {
+    "docker-compose.dev.yml": (
+        """\
+services:
+  api:
+    image: python:3.12-slim
+    env_file: .env.dev
+    environment:
+      DATABASE_URL: ${DATABASE_URL}
+      API_TOKEN: ${API_TOKEN}
+      MODE: ${MODE:-dev}
+      DEBUG: 'true'
+    volumes:
+      - ./.env.dev:/app/.env:ro
+  ui:
+    image: node:20
+    environment:
+      - PORT=3000
+""",
+        0o644,
+    ),
+    "docker-compose.prod.yml": (
+        """\
+services:
+  api:
+    image: registry.example/api:1.0
+    environment:
+      DATABASE_URL: ${DATABASE_URL}
+      DEBUG: 'false'
+""",
+        0o644,
+    ),
+    ".env.dev": (
+        """\
+DATABASE_URL=postgresql://u:pw@db/dev
+API_TOKEN=tok-123456
+""",
+        0o644,
+    ),
+    ".env.dev.example": (
+        """\
+DATABASE_URL=postgresql://u:change-me@db/dev
+API_TOKEN=
+""",
+        0o644,
+    ),
+    ".gitignore": (".env.dev\n", 0o644),
+    "Makefile": (
+        """\
+dev:
+\tdocker compose -f docker-compose.dev.yml --env-file .env.dev up -d
+
+prod-config:
+\tdocker compose -f docker-compose.prod.yml config
+""",
+        0o644,
+    ),
+}
+
+
+# the only compose file, a dev stack, with a committed .env holding a required value
+COMMITTED_DOTENV: Repo = {
+    "docker-compose.yml": (
+        """\
+services:
+  app:
+    image: python:3.12-slim
+    command: python -m http.server 8000
+    environment:
+      APP_SECRET: ${APP_SECRET:?set APP_SECRET in .env}
+    volumes:
+      - ./:/srv:ro
+""",
+        0o644,
+    ),
+    ".env": ("APP_SECRET=not-a-real-one\n", 0o644),
+    "Makefile": (
+        """\
+run:
+\tdocker compose up
+
+test:
+\tdocker compose run --rm app pytest -x -q
+""",
+        0o644,
+    ),
+}
+
+
+# a per-environment template the test env file is made from
+TEST_TEMPLATE: Repo = {
+    "docker-compose.dev.yml": (
+        """\
+services:
+  app:
+    image: python:3.12-slim
+    env_file: .env.dev
+""",
+        0o644,
+    ),
+    "docker-compose.test.yml": (
+        """\
+services:
+  app:
+    image: python:3.12-slim
+    env_file: .env.test
+    environment:
+      TESTING: 'true'
+""",
+        0o644,
+    ),
+    ".env.example": ("DATABASE_URL=postgresql://db/dev\n", 0o644),
+    ".env.test.example": ("DATABASE_URL=postgresql://db/test\n", 0o644),
+    ".env.dev": ("DATABASE_URL=postgresql://db/dev\n", 0o600),
+    ".env.test": ("DATABASE_URL=postgresql://db/test\n", 0o600),
+    ".gitignore": (
+        """\
+.env.dev
+.env.test
+ENV/
+uv.lock
+""",
+        0o644,
+    ),
+}
+
+#: name -> (files, paths a fresh clone lacks)
+CORPUS: dict[str, tuple[Repo, tuple[str, ...]]] = {
+    "profiles": (PROFILES, ()),
+    "override": (OVERRIDE, ()),
+    "template": (TEMPLATE, (".envs/.production/.django",)),
+    "passthrough": (PASSTHROUGH, (".env.dev",)),
+    "committed-dotenv": (COMMITTED_DOTENV, ()),
+    "test-template": (TEST_TEMPLATE, (".env.dev", ".env.test")),
+}

@@ -61,12 +61,13 @@ def test_migrated_flat_repo_passes_compose_config_and_rolls_back(
         assert app["build"]["dockerfile"] == "docker/Dockerfile"
         binds = {v["source"] for v in app.get("volumes", []) if v["type"] == "bind"}
         assert all(Path(source).is_relative_to(root) for source in binds)
-        assert "environment" in app  # env_file values land in the service's environment
-        assert app["environment"]["APP_ENV"] in {"dev", "test"}
+        assert "APP_ENV" not in app.get("environment", {})  # no key it did not have
     dev_app = _model(root, "dev")["services"]["app"]
-    assert dev_app["environment"]["DEBUG"] == "true"
+    assert dev_app["environment"]["DEBUG"] == "true"  # from env/.env.dev now
+    assert "TESTING" not in dev_app["environment"]
+    assert _model(root, "test")["services"]["app"]["environment"]["TESTING"] == "true"
     assert str(root / "src") in {v["source"] for v in dev_app["volumes"]}
-    # the env file's own value wins over the old compose default
+    # the project's own command interpolated the dev stack from .env.dev, as now
     assert _model(root, "dev")["services"]["postgres"]["ports"][0]["published"] == "5433"
     back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stderr
@@ -89,6 +90,8 @@ def test_static_checks_after_migrate_report_only_what_was_left(
         "LK001": "no lock file",
         "PC001": "no .pre-commit-config.yaml",
         "ENV006": "chmod 600",
+        "DF001": "which it does not have",
+        "ENV002": "not in env/.env.example",
     }
     assert failing <= set(said), failing
     for check_id in failing:

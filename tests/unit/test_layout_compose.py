@@ -49,7 +49,7 @@ def test_paths_are_rewritten_and_comments_survive() -> None:
         SOURCE,
         name="docker-compose.dev.yml",
         new_dir="compose",
-        moves={".env.dev": "env/.env.dev"},
+        moves={".env.dev": "env/.env.dev", ".env": "env/.env.dev"},
         env_file="env/.env.dev",
     )
     text = result.text
@@ -59,13 +59,14 @@ def test_paths_are_rewritten_and_comments_survive() -> None:
     assert "- ../src:/app/src:rw" in text
     assert "source: ../certs" in text
     assert "- data:/data" in text
-    assert ".env:/app/.env" not in text
-    assert "../env/.env.dev" in text
+    # a bind-mounted env file follows the file; it is not turned into env_file
+    assert "- ../env/.env.dev:/app/.env:ro" in text
+    assert "env_file: ../env/.env.dev" in text
     # key order kept: name before services before volumes
     assert text.index("name:") < text.index("services:") < text.index("\nvolumes:")
 
 
-def test_environment_moves_passthroughs_and_literals_and_leaves_the_rest() -> None:
+def test_literals_move_pass_throughs_and_interpolations_stay() -> None:
     result = rewrite_compose(
         SOURCE,
         name="docker-compose.dev.yml",
@@ -73,11 +74,33 @@ def test_environment_moves_passthroughs_and_literals_and_leaves_the_rest() -> No
         moves={".env.dev": "env/.env.dev"},
         env_file="env/.env.dev",
     )
-    assert result.moved == {"DATABASE_URL": "postgresql://u:pw@db/shop", "DEBUG": "true"}
+    assert result.moved == {"DEBUG": "true"}
+    assert 'DEBUG: "${DEBUG}"' in result.text
+    assert "DATABASE_URL: ${DATABASE_URL:-postgresql://u:pw@db/shop}" in result.text
     assert "MIXED: ${A}-${B}" in result.text
-    assert "PASS_THROUGH" in result.text
-    assert any("MIXED" in item for item in result.left)
-    assert any("mounted .env" in note for note in result.notes)
+    assert "PASS_THROUGH:" in result.text
+    assert "env_file: ../env/.env.dev\n" in result.text  # no second env_file attached
+
+
+def test_literal_secrets_and_conflicting_values_stay_literal() -> None:
+    text = (
+        "services:\n  db:\n    image: postgres\n    environment:\n"
+        "      POSTGRES_PASSWORD: postgres\n      LOG: info\n      MODE: a\n"
+        "  app:\n    image: app\n    environment:\n      MODE: b\n"
+    )
+    result = rewrite_compose(
+        text,
+        name="docker-compose.dev.yml",
+        new_dir="compose",
+        moves={},
+        env_file="env/.env.dev",
+        existing={"LOG": "debug"},
+    )
+    assert result.moved == {"MODE": "a"}
+    assert "POSTGRES_PASSWORD: postgres" in result.text
+    assert "LOG: info" in result.text
+    assert "MODE: b" in result.text
+    assert any("POSTGRES_PASSWORD" in item and "secret" in item for item in result.left)
 
 
 def test_list_environment_and_string_build_with_a_moved_dockerfile() -> None:
@@ -89,26 +112,50 @@ def test_list_environment_and_string_build_with_a_moved_dockerfile() -> None:
         moves={"Dockerfile": "docker/Dockerfile"},
         env_file="env/.env.ci",
     )
-    assert result.moved == {"A": "1", "B": "x"}
+    assert result.moved == {"B": "x"}
     assert "context: .." in result.text
     assert "dockerfile: docker/Dockerfile" in result.text
-    assert "environment" not in result.text
-    assert "- ../env/.env.ci" in result.text
+    assert "- A=${A:-1}" in result.text
+    assert "- B=${B}" in result.text
+    assert "env_file" not in result.text
 
 
-def test_existing_env_file_list_is_extended_not_duplicated() -> None:
+def test_a_path_in_an_anchor_is_rewritten_once_for_all_aliases() -> None:
     text = (
-        "services:\n  app:\n    image: x\n    env_file:\n      - .env.dev\n"
-        "    environment:\n      A: b\n"
+        "x-app: &app\n  build:\n    context: .\n  volumes:\n    - ./src:/app/src\n"
+        "  env_file: .env.dev\n"
+        "services:\n  web:\n    <<: *app\n  worker:\n    <<: *app\n"
+        "  beat:\n    volumes: &vols\n      - ./data:/data\n  flower:\n    volumes: *vols\n"
     )
     result = rewrite_compose(
         text,
         name="docker-compose.dev.yml",
         new_dir="compose",
         moves={".env.dev": "env/.env.dev"},
-        env_file="env/.env.dev",
+        env_file=None,
     )
-    assert result.text.count("../env/.env.dev") == 1
+    assert "context: ..\n" in result.text
+    assert "- ../src:/app/src" in result.text
+    assert "- ../data:/data" in result.text
+    assert "../../" not in result.text
+    assert "env_file: ../env/.env.dev" in result.text
+
+
+def test_project_name_is_written_only_where_compose_derived_it() -> None:
+    derived = rewrite_compose(
+        "services:\n  app:\n    image: x\n",
+        name="docker-compose.dev.yml",
+        new_dir="compose",
+        moves={},
+        env_file=None,
+        project="shop",
+    )
+    assert derived.text.startswith("name: shop\n")
+    own = rewrite_compose(
+        SOURCE, name="d.yml", new_dir="compose", moves={}, env_file=None, project="shop"
+    )
+    assert "name: shop-dev" in own.text
+    assert "name: shop\n" not in own.text
 
 
 def test_invalid_yaml_is_a_plan_error_naming_file_and_line() -> None:

@@ -70,3 +70,15 @@ def test_git_agrees_env_files_ignored_templates_and_ci_committed(tmp_path: Path)
         Path(".env.dev"),
         Path(".dockyard/layout/x"),
     }
+
+
+def test_upper_case_env_and_ignored_lock_files_are_fixed() -> None:
+    from dockyard.domain.layout.gitignore import fix_gitignore
+
+    fixed = fix_gitignore("ENV/\nuv.lock\n*.lock\n")
+    lines = fixed.text.splitlines()
+    assert "ENV/" not in lines
+    assert "uv.lock" not in lines
+    assert lines[2:5] == ["*.lock", "!/uv.lock", "!/poetry.lock"]
+    assert any("hid the env/ folder" in note for note in fixed.notes)
+    assert any("lock file" in note for note in fixed.notes)

@@ -9,6 +9,7 @@ import pytest
 
 from dockyard.domain.layout import Edit, Move, Write, detect_flat, plan_migrate
 from dockyard.domain.layout.migrate import format_env_line
+from dockyard.domain.layout.plan import Chmod
 from dockyard.errors import PlanError
 from tests.flat_repo import write_flat_repo
 
@@ -41,28 +42,49 @@ def test_plan_moves_and_leaves(tmp_path: Path) -> None:
     }
     left = "\n".join(plan.left)
     assert ".env: left at the root" in left
-    assert "migrate-db" in left
-    assert "docker/Dockerfile: not replaced" in left
+    assert "docker/Dockerfile: not changed" in left
     writes = {s.path: s for s in plan.steps if isinstance(s, Write)}
+    assert "docker/Dockerfile" not in writes  # nothing written that no service builds
     assert writes["env/.env.ci"].mode == 0o644
     ci = writes["env/.env.ci"].text
-    assert "DATABASE_URL=sqlite:///tmp/ci.db" in ci
     assert "CI=true" in ci
+    assert "DATABASE_URL" not in ci  # a pass-through entry stays in compose
     data = tomllib.loads(writes["pyproject.toml"].text)
     assert data["project"]["dependencies"] == ["fastapi>=0.110", "sqlalchemy[asyncio]==2.0.30"]
     assert data["dependency-groups"]["dev"] == ["pytest>=8", "ruff"]
+    # every stack is named shop-<env>: dockyard's -p follows
+    final = [s for s in plan.steps if isinstance(s, (Write, Edit)) and s.path == "pyproject.toml"]
+    config = tomllib.loads(final[-1].text)
+    assert config["tool"]["dockyard"]["project_name"] == "shop"
 
 
-def test_env_file_keeps_its_own_value_and_gets_missing_keys(tmp_path: Path) -> None:
+def test_values_go_to_their_own_environment_only(tmp_path: Path) -> None:
     plan = plan_migrate(write_flat_repo(tmp_path / "repo"))
     edits = {s.path: s for s in plan.steps if isinstance(s, Edit)}
+    writes = {s.path: s for s in plan.steps if isinstance(s, Write)}
     dev = edits["env/.env.dev"].text
     assert dev.startswith("APP_ENV=dev\nSECRET_KEY=real-dev-secret-123\n")
-    assert dev.count("SECRET_KEY=") == 1  # the file's own value wins over the default
     assert "DEBUG=true" in dev
-    example = edits["env/.env.example"].text
-    assert "POSTGRES_PASSWORD=\n" in example  # secret-looking: no value in the template
-    assert "POSTGRES_USER=shop_user" in example
+    assert "TESTING" not in dev and "CI=" not in dev  # no key from another environment
+    test = edits["env/.env.test"].text
+    assert "TESTING=true" in test
+    assert "shop_test" in test  # the test database, not the dev one
+    assert "DEBUG" not in test
+    # each environment's example gets its own keys, the generic one none of them
+    assert "env/.env.example" not in edits
+    assert "DEBUG=true" in writes["env/.env.dev.example"].text
+    assert "real-dev-secret" not in writes["env/.env.dev.example"].text
+    # no env_file attached anywhere: services keep exactly their variables
+    compose = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    assert all("env_file" not in compose[p] for p in compose if p.startswith("compose/"))
+
+
+def test_env_files_holding_secrets_become_private(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    (root / ".env.dev").chmod(0o644)
+    plan = plan_migrate(root)
+    chmods = {s.path: s.mode for s in plan.steps if isinstance(s, Chmod)}
+    assert chmods == {"env/.env.dev": 0o600}
 
 
 def test_lone_dotenv_becomes_env_dev_and_root_dockerfile_moves(tmp_path: Path) -> None:
@@ -87,8 +109,7 @@ def test_lone_dotenv_becomes_env_dev_and_root_dockerfile_moves(tmp_path: Path) -
     )
     assert "context: .." in compose
     assert "dockerfile: docker/Dockerfile" in compose
-    assert "- ../env/.env.dev" in compose
-    assert ".env:/app/.env" not in compose
+    assert "- ../env/.env.dev:/app/.env" in compose  # the mount follows the file
 
 
 def test_nothing_to_migrate_is_an_empty_plan(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def _without_state(tree: dict[str, tuple[str, int]]) -> dict[str, tuple[str, int
 def test_dry_run_changes_nothing_and_masks_secrets(tmp_path: Path) -> None:
     root = write_flat_repo(tmp_path / "repo")
     before = manifest(root)
-    done = dockyard(root, "layout.migrate", "--dry-run")
+    done = dockyard(root, "layout.migrate", "--dry-run", "--no-verify")
     assert done.returncode == 0, done.stderr
     assert manifest(root) == before
     out = done.stdout
@@ -57,12 +57,13 @@ def test_dry_run_changes_nothing_and_masks_secrets(tmp_path: Path) -> None:
 def test_migrate_reports_what_it_left_and_rollback_restores(tmp_path: Path) -> None:
     root = write_flat_repo(tmp_path / "repo")
     before = manifest(root)
-    done = dockyard(root, "layout.migrate")
+    done = dockyard(root, "layout.migrate", "--no-verify")
     assert done.returncode == 0, done.stderr
-    assert "Makefile: target dev-up -> dockyard dev.up" in done.stdout
-    assert "Makefile: target migrate-db drives compose but has no dockyard task" in done.stdout
-    assert "docker/Dockerfile: not replaced" in done.stdout
-    again = dockyard(root, "layout.migrate")
+    assert "Makefile: target dev-up keeps its command; `dockyard dev.up` does the same" in (
+        done.stdout
+    )
+    assert "docker/Dockerfile: not changed" in done.stdout
+    again = dockyard(root, "layout.migrate", "--no-verify")
     assert again.returncode == 0
     assert "nothing to do" in again.stdout
     back = dockyard(root, "layout.rollback")
@@ -75,14 +76,16 @@ def test_sigkill_after_each_step_then_rerun_completes_and_rollback_restores(
 ) -> None:
     reference = write_flat_repo(tmp_path / "ref" / "repo")
     steps = len(plan_migrate(reference).steps)
-    assert dockyard(reference, "layout.migrate").returncode == 0
+    assert dockyard(reference, "layout.migrate", "--no-verify").returncode == 0
     migrated = _without_state(manifest(reference))
     for n in range(1, steps + 1):
         root = write_flat_repo(tmp_path / f"k{n}" / "repo")
         original = manifest(root)
-        killed = dockyard(root, "layout.migrate", env={"DOCKYARD_LAYOUT_KILL_AFTER_STEP": str(n)})
+        killed = dockyard(
+            root, "layout.migrate", "--no-verify", env={"DOCKYARD_LAYOUT_KILL_AFTER_STEP": str(n)}
+        )
         assert killed.returncode == -signal.SIGKILL, (n, killed.stderr)
-        rerun = dockyard(root, "layout.migrate")
+        rerun = dockyard(root, "layout.migrate", "--no-verify")
         assert rerun.returncode == 0, (n, rerun.stderr)
         assert "resumed the interrupted layout run" in rerun.stdout
         assert _without_state(manifest(root)) == migrated, f"after kill at step {n}"
@@ -95,24 +98,27 @@ def test_sigkill_after_each_step_then_rerun_completes_and_rollback_restores(
 def test_killed_then_rolled_back_without_resuming(tmp_path: Path) -> None:
     root = write_flat_repo(tmp_path / "repo")
     original = manifest(root)
-    killed = dockyard(root, "layout.migrate", env={"DOCKYARD_LAYOUT_KILL_AFTER_STEP": "12"})
+    killed = dockyard(
+        root, "layout.migrate", "--no-verify", env={"DOCKYARD_LAYOUT_KILL_AFTER_STEP": "12"}
+    )
     assert killed.returncode == -signal.SIGKILL
     back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stderr
     assert manifest(root) == original
 
 
-def test_invalid_compose_yaml_is_a_one_line_error_exit_2(tmp_path: Path) -> None:
+def test_an_invalid_compose_file_is_reported_and_left_alone(tmp_path: Path) -> None:
     root = write_flat_repo(tmp_path / "repo")
-    (root / "docker-compose.dev.yml").write_text("services:\n  app:\n    image: [oops\n")
-    before = manifest(root)
-    done = dockyard(root, "layout.migrate")
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1
-    assert lines[0].startswith("dockyard: error: compose/docker-compose.dev.yml:")
-    assert "Traceback" not in done.stderr
-    assert manifest(root) == before
+    broken = "services:\n  app:\n    image: [oops\n"
+    (root / "docker-compose.dev.yml").write_text(broken)
+    (root / "docker-compose.empty.yml").write_text("")
+    done = dockyard(root, "layout.migrate", "--no-verify")
+    assert done.returncode == 0, done.stderr
+    assert "- docker-compose.dev.yml:4: not valid YAML" in done.stdout
+    assert "docker-compose.empty.yml: empty; left alone" in done.stdout
+    assert (root / "docker-compose.dev.yml").read_text() == broken
+    assert (root / "docker-compose.empty.yml").exists()
+    assert (root / "compose" / "docker-compose.test.yml").is_file()  # the rest migrated
 
 
 def test_existing_target_that_differs_is_a_one_line_error_exit_2(tmp_path: Path) -> None:
@@ -120,7 +126,7 @@ def test_existing_target_that_differs_is_a_one_line_error_exit_2(tmp_path: Path)
     (root / "env").mkdir()
     (root / "env" / ".env.dev").write_text("OTHER=1\n")
     before = manifest(root)
-    done = dockyard(root, "layout.migrate")
+    done = dockyard(root, "layout.migrate", "--no-verify")
     assert done.returncode == 2
     assert done.stderr.strip() == (
         "dockyard: error: env/.env.dev: exists and differs from .env.dev; "
@@ -187,15 +193,16 @@ def test_every_task_says_what_it_changes(task: str) -> None:
 def test_dockerfile_proposal_is_shown_and_applied_only_with_the_flag(tmp_path: Path) -> None:
     root = write_flat_repo(tmp_path / "repo")
     original = (root / "docker" / "Dockerfile").read_text()
-    shown = dockyard(root, "layout.migrate", "--dry-run", "--dockerfile")
+    shown = dockyard(root, "layout.migrate", "--dry-run", "--no-verify", "--dockerfile")
     assert shown.returncode == 0
     assert "edit  docker/Dockerfile" in shown.stdout
-    assert "-FROM python:3.13-slim" in shown.stdout
+    assert "FROM python:3.13-slim" in shown.stdout
+    assert "-FROM python:3.13-slim" not in shown.stdout  # the base image stays
     assert "+ARG HOST_UID=1000" in shown.stdout.replace("       ", "")
-    assert dockyard(root, "layout.migrate").returncode == 0
+    assert dockyard(root, "layout.migrate", "--no-verify").returncode == 0
     assert (root / "docker" / "Dockerfile").read_text() == original
     assert dockyard(root, "layout.rollback").returncode == 0
-    assert dockyard(root, "layout.migrate", "--dockerfile").returncode == 0
+    assert dockyard(root, "layout.migrate", "--no-verify", "--dockerfile").returncode == 0
     assert "ARG HOST_UID" in (root / "docker" / "Dockerfile").read_text()
     assert dockyard(root, "layout.rollback").returncode == 0
     assert (root / "docker" / "Dockerfile").read_text() == original
@@ -206,3 +213,41 @@ def test_resume_flag_without_an_interrupted_run_is_an_error(tmp_path: Path) -> N
     done = dockyard(root, "layout.migrate", "--resume")
     assert done.returncode == 2
     assert "no interrupted layout run" in done.stderr
+
+
+def test_rollback_after_a_migration_that_changed_nothing_exits_0(tmp_path: Path) -> None:
+    root = tmp_path / "plain"
+    root.mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "plain"\nversion = "0"\n')
+    before = manifest(root)
+    migrated = dockyard(root, "layout.migrate")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "nothing to do" in migrated.stdout
+    back = dockyard(root, "layout.rollback")
+    assert back.returncode == 0, back.stderr
+    assert "nothing to roll back" in back.stdout
+    assert manifest(root) == before
+
+
+def test_a_read_only_folder_is_refused_before_any_change(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    before = manifest(root)
+    (root / "docker").chmod(0o555)
+    try:
+        done = dockyard(root, "layout.migrate", "--no-verify")
+    finally:
+        (root / "docker").chmod(0o755)
+    assert done.returncode == 2
+    assert "docker/: read-only; nothing changed" in done.stderr
+    assert manifest(root) == before
+
+
+def test_symlinked_compose_and_env_files_are_left_and_said(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    (root / "shared").mkdir()
+    (root / ".env.test").rename(root / "shared" / ".env.test")
+    (root / ".env.test").symlink_to("shared/.env.test")
+    done = dockyard(root, "layout.migrate", "--no-verify")
+    assert done.returncode == 0, done.stderr
+    assert ".env.test: a symbolic link to shared/.env.test; left where it is" in done.stdout
+    assert (root / ".env.test").is_symlink()

@@ -6,6 +6,7 @@ import posixpath
 from pathlib import Path
 
 from dockyard.domain.layout.plan import (
+    Chmod,
     Conflict,
     Edit,
     Mkdir,
@@ -136,6 +137,13 @@ class PlanBuilder:
             return
         self.steps.append(Edit(rel, current, text))
         self._files[rel] = text
+
+    def chmod(self, rel: str, mode: int) -> None:
+        """Plan new permission bits for the file ``rel``."""
+        if self.mode(rel) == mode:
+            return
+        self.steps.append(Chmod(rel, mode))
+        self._modes[rel] = mode
 
     def put(self, rel: str, text: str, *, mode: int = 0o644, force: bool = False) -> None:
         """Init semantics: create; same content is fine; other content is a conflict.

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import posixpath
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,8 +19,6 @@ from typing import Any
 from dockyard.errors import PlanError
 
 __all__ = ["ComposeRewrite", "relocate", "rewrite_compose"]
-
-_PASSTHROUGH = re.compile(r"^\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}$")
 
 
 @dataclass
@@ -105,23 +102,37 @@ def rewrite_compose(
     new_dir: str,
     moves: Mapping[str, str],
     env_file: str | None,
+    existing: Mapping[str, str] | None = None,
+    project: str | None = None,
 ) -> ComposeRewrite:
     """Rewrite compose ``text`` (file ``name`` at the root) for its new folder.
 
     ``env_file`` is the environment's env file relative to the root (``env/.env.dev``),
-    or None when the file has no environment (nothing then moves out of
-    ``environment:``).
+    the file dockyard passes as ``--env-file``; None leaves ``environment:`` alone.
+    A literal entry (``DEBUG: "false"``) becomes ``DEBUG: ${DEBUG}`` and its value is
+    returned in :attr:`ComposeRewrite.moved` for that env file, unless its key looks
+    secret, or ``existing`` (the env file's values) holds the key with another value,
+    or another service sets it differently: those stay literal and are listed.
+    Pass-through entries (``KEY: ${KEY}``) stay as they are. ``project``, when given,
+    is written as ``name:`` where the file has none, so compose keeps the project name
+    it derived from the root folder.
     """
     data = load_compose(text, name)
     result = ComposeRewrite(text="")
+    state = _State(name, new_dir, moves, env_file, dict(existing or {}), result)
     services = data.get("services")
+    if isinstance(services, dict) and env_file is not None:
+        state.loaders = _loaders(services, moves, env_file)
     if isinstance(services, dict):
         for service_name, service in services.items():
             if isinstance(service, dict):
-                _rewrite_service(service, str(service_name), name, new_dir, moves, env_file, result)
+                _rewrite_service(service, str(service_name), state)
     for key in ("include",):
         if key in data:
             result.left.append(f"{name}: `{key}:` paths are not rewritten; check them by hand")
+    if project is not None and "name" not in data:
+        data.insert(0, "name", project)
+        result.notes.append(f"{name}: name: {project} kept (compose derived it from the folder)")
     yaml = _yaml()
     yaml.indent(*_indent_style(text))
     out = io.StringIO()
@@ -130,51 +141,74 @@ def rewrite_compose(
     return result
 
 
-def _rewrite_service(  # noqa: PLR0917  (one call site; every argument is needed)
-    service: Any,
-    service_name: str,
-    name: str,
-    new_dir: str,
-    moves: Mapping[str, str],
-    env_file: str | None,
-    result: ComposeRewrite,
-) -> None:
-    where = f"{name}: service {service_name}"
-    if "build" in service:
-        service["build"] = _rewrite_build(service["build"], new_dir, moves)
-    if (
-        "extends" in service
-        and isinstance(service["extends"], dict)
-        and "file" in service["extends"]
-    ):
-        service["extends"]["file"] = relocate(str(service["extends"]["file"]), new_dir, moves)
-    wants_env_file = False
+@dataclass
+class _State:
+    """What one compose rewrite carries from service to service."""
+
+    name: str
+    new_dir: str
+    moves: Mapping[str, str]
+    env_file: str | None
+    existing: dict[str, str]
+    result: ComposeRewrite
+    seen: set[int] = field(default_factory=set)  # YAML nodes shared through anchors
+    loaders: set[str] = field(default_factory=set)  # services loading env_file already
+    service: str = ""
+
+    def first_visit(self, node: Any) -> bool:
+        """True the first time ``node`` (a mapping or list) is met."""
+        if not isinstance(node, (dict, list)):
+            return True
+        if id(node) in self.seen:
+            return False
+        self.seen.add(id(node))
+        return True
+
+
+def _loaders(services: Mapping[str, Any], moves: Mapping[str, str], env_file: str) -> set[str]:
+    """Services whose ``env_file`` (or bind mount) is ``env_file`` once files moved."""
+    found: set[str] = set()
+    for name, service in services.items():
+        if not isinstance(service, dict):
+            continue
+        value = service.get("env_file")
+        entries = value if isinstance(value, list) else [value]
+        paths = [str(e["path"]) if isinstance(e, dict) else str(e) for e in entries if e]
+        paths += [s for s in (_volume_source(v) for v in service.get("volumes") or []) if s]
+        for path in paths:
+            norm = posixpath.normpath(path)
+            if moves.get(norm, norm) == env_file:
+                found.add(str(name))
+    return found
+
+
+def _rewrite_service(service: Any, service_name: str, state: _State) -> None:
+    where = f"{state.name}: service {service_name}"
+    state.service = service_name
+    new_dir, moves = state.new_dir, state.moves
+    if "build" in service and state.first_visit(service["build"]):
+        build = _rewrite_build(service["build"], new_dir, moves)
+        if build is not service["build"]:  # a mapping is edited in place (anchors stay)
+            service["build"] = build
+    extends = service.get("extends")
+    if isinstance(extends, dict) and "file" in extends and state.first_visit(extends):
+        extends["file"] = relocate(str(extends["file"]), new_dir, moves)
     volumes = service.get("volumes")
-    if isinstance(volumes, list):
-        for index in reversed(range(len(volumes))):  # in place: comments stay attached
+    if isinstance(volumes, list) and state.first_visit(volumes):
+        for index in range(len(volumes)):  # in place: comments stay attached
             item = volumes[index]
-            source = _volume_source(item)
-            if source is not None and _is_dotenv(source) and env_file is not None:
-                wants_env_file = True
-                result.notes.append(f"{where}: mounted {source} replaced by env_file")
-                del volumes[index]
+            if not state.first_visit(item):
                 continue
             new = _rewrite_volume(item, new_dir, moves)
             if new is not item:
                 volumes[index] = new
-        if not volumes:
-            del service["volumes"]
-    if "env_file" in service:
-        service["env_file"] = _rewrite_env_file(service["env_file"], new_dir, moves)
+    if "env_file" in service and state.first_visit(service["env_file"]):
+        env_file = _rewrite_env_file(service["env_file"], new_dir, moves)
+        if env_file is not service["env_file"]:
+            service["env_file"] = env_file
     environment = service.get("environment")
-    if (
-        environment is not None
-        and env_file is not None
-        and _move_environment(service, environment, where, result)
-    ):
-        wants_env_file = True
-    if wants_env_file and env_file is not None:
-        _add_env_file(service, posixpath.relpath(env_file, new_dir))
+    if environment is not None and state.env_file is not None and state.first_visit(environment):
+        _move_environment(environment, where, state)
 
 
 def _rewrite_build(build: Any, new_dir: str, moves: Mapping[str, str]) -> Any:
@@ -219,10 +253,6 @@ def _volume_source(item: Any) -> str | None:
     return None
 
 
-def _is_dotenv(source: str) -> bool:
-    return posixpath.normpath(source) == ".env"
-
-
 def _rewrite_volume(item: Any, new_dir: str, moves: Mapping[str, str]) -> Any:
     source = _volume_source(item)
     if source is None:
@@ -246,88 +276,60 @@ def _rewrite_env_file(value: Any, new_dir: str, moves: Mapping[str, str]) -> Any
     return value
 
 
-def _move_environment(service: Any, environment: Any, where: str, result: ComposeRewrite) -> bool:
-    """Move pass-through and literal entries out; True when any moved."""
-    moved_any = False
+def _move_environment(environment: Any, where: str, state: _State) -> None:
+    """Literal entries become ``${KEY}`` with their value for the env file."""
+    result = state.result
+    target = state.env_file
+    moved: list[str] = []
     if isinstance(environment, dict):
         for key in list(environment):
-            value = environment[key]
-            movable = _movable(str(key), value)
-            if movable is None:
-                if value is not None:
-                    result.left.append(
-                        f"{where}: environment {key} interpolates other variables; "
-                        "left in the compose file"
-                    )
-                continue
-            result.moved.setdefault(str(key), movable)
-            del environment[key]
-            moved_any = True
+            value = _literal(str(key), environment[key], where, state)
+            if value is not None:
+                environment[key] = f"${{{key}}}"
+                moved.append(str(key))
     elif isinstance(environment, list):
-        keep = []
-        for entry in environment:
-            key, sep, value = str(entry).partition("=")
-            movable = _movable(key, value) if sep else None
-            if movable is None:
-                if sep:
-                    result.left.append(
-                        f"{where}: environment {key} interpolates other variables; "
-                        "left in the compose file"
-                    )
-                keep.append(entry)
-                continue
-            result.moved.setdefault(key, movable)
-            moved_any = True
-        environment[:] = keep
-    if moved_any:
-        result.notes.append(f"{where}: environment entries moved to env_file")
-    if moved_any and not environment:
-        _replace_key(service, "environment")
-    return moved_any
+        for index, entry in enumerate(environment):
+            key, sep, raw = str(entry).partition("=")
+            value = _literal(key, raw, where, state) if sep else None
+            if value is not None:
+                environment[index] = f"{key}=${{{key}}}"
+                moved.append(key)
+    if moved:
+        result.notes.append(f"{where}: {', '.join(moved)}: values moved to {target}")
 
 
-def _movable(key: str, value: Any) -> str | None:
-    """The value an env file should hold for ``key``, or None to leave the entry."""
+def _literal(key: str, value: Any, where: str, state: _State) -> str | None:
+    """The literal value of an entry that may move to the env file, else None."""
+    from dockyard.domain.secrets import is_secret_key, looks_like_secret_value
+
     if value is None:
         return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    found = _PASSTHROUGH.match(text)
-    if found:
-        if found["name"] != key:
-            return None
-        return found["default"] or ""
+    text = ("true" if value else "false") if isinstance(value, bool) else str(value)
     if "$" in text:
+        return None  # a pass-through or an interpolation: compose keeps resolving it
+    if is_secret_key(key) or looks_like_secret_value(text):
+        state.result.left.append(
+            f"{where}: environment {key} is a literal secret in a committed file; "
+            f"move it to {state.env_file} by hand (left in place)"
+        )
         return None
+    others = state.loaders - {state.service}
+    if others:
+        state.result.left.append(
+            f"{where}: environment {key} left in the compose file: "
+            f"{', '.join(sorted(others))} also load{'s' if len(others) == 1 else ''} "
+            f"{state.env_file}"
+        )
+        return None
+    known = state.result.moved.get(key, state.existing.get(key))
+    if known is not None and known != text:
+        state.result.left.append(
+            f"{where}: environment {key} is set differently elsewhere in this "
+            "environment; left in the compose file"
+        )
+        return None
+    state.result.moved[key] = text
     return text
-
-
-def _replace_key(service: Any, key: str) -> None:
-    """Delete ``key``, leaving a placeholder for env_file at its position."""
-    position = list(service).index(key)
-    del service[key]
-    service.insert(position, "env_file", None)
-
-
-def _add_env_file(service: Any, path: str) -> None:
-    current = service.get("env_file")
-    if current is None:
-        if "env_file" in service:
-            service["env_file"] = [path]
-            return
-        keys = list(service)
-        position = keys.index("environment") if "environment" in keys else len(keys)
-        service.insert(position, "env_file", [path])
-        return
-    if isinstance(current, str):
-        if posixpath.normpath(current) != posixpath.normpath(path):
-            service["env_file"] = [current, path]
-        return
-    if isinstance(current, list):
-        paths = [str(e["path"]) if isinstance(e, dict) and "path" in e else str(e) for e in current]
-        if posixpath.normpath(path) not in {posixpath.normpath(p) for p in paths}:
-            current.append(path)
 
 
 def add_host_id_args(text: str, name: str) -> tuple[str, list[str]]:

@@ -2,9 +2,12 @@
 
 Three rules, each one line of reasoning:
 
-* a pattern that matches a folder named ``env`` (``env/``, ``env``, ``/env/``,
-  ``env/*``...) would hide the new ``env/`` folder and its committed templates: it is
-  commented out (the seed's project hit this trap: ``env/`` was there for virtualenvs);
+* a pattern that matches a folder named ``env`` in any case (``env/``, ``ENV/``,
+  ``/env/``, ``env/*``...) would hide the new ``env/`` folder and its committed
+  templates (``ENV/`` does so on case-insensitive checkouts): it is commented out (the
+  seed's project hit this trap: ``env/`` was there for virtualenvs);
+* a pattern ignoring ``uv.lock``/``poetry.lock`` is commented out (``*.lock`` gets the
+  lock files re-included): builds install from the lock file;
 * root-level ``.env*`` patterns (``.env``, ``.env.*``, ``!.env.example``) are anchored
   with a leading ``/`` so they keep meaning the root and stop matching ``env/.env.ci``;
 * dockyard's block keeps the real env files ignored (``env/.env.*``) and the templates
@@ -21,7 +24,9 @@ __all__ = ["GitignoreFix", "dockyard_block", "fix_gitignore"]
 
 BEGIN = "# >>> dockyard: env files (layout)"
 END = "# <<< dockyard"
-_TRAP = re.compile(r"^/?env(/\**)?/?$")
+_TRAP = re.compile(r"^/?env(/\**)?/?$", re.IGNORECASE)  # ENV/ hides env/ on macOS, Windows
+_LOCK = re.compile(r"^/?(uv|poetry)\.lock$")
+_LOCK_GLOB = re.compile(r"^/?\*\.lock$")
 _ROOT_ENV = re.compile(r"^(!?)(\.env[^/\s]*)$")
 
 
@@ -62,6 +67,17 @@ def fix_gitignore(text: str, committed_envs: Sequence[str] = ("ci",)) -> Gitigno
                 f".gitignore:{number}: `{stripped}` hid the env/ folder; commented out "
                 "(ignore a root virtualenv as /env-venv/ or .venv/ instead)"
             )
+            continue
+        if _LOCK.match(stripped):
+            out.append(f"# {stripped}  (disabled by dockyard: image builds need the lock file)")
+            notes.append(
+                f".gitignore:{number}: `{stripped}` ignored the lock file; commented out "
+                "(commit it so builds are repeatable)"
+            )
+            continue
+        if _LOCK_GLOB.match(stripped) and "!/uv.lock" not in text:
+            out.extend([line, "!/uv.lock", "!/poetry.lock"])
+            notes.append(f".gitignore:{number}: `{stripped}` hid the lock file; re-included")
             continue
         found = _ROOT_ENV.match(stripped)
         if found and not has_block:

@@ -1,109 +1,78 @@
 """``layout.migrate``: the plan that moves a flat repository to the standard layout.
 
-Detection looks at the root for ``docker-compose*.yml``, ``.env*`` files, a Dockerfile
-(root or ``docker/``), ``requirements*.txt`` and a ``Makefile``. The plan, in order:
+A migration changes where things are, never what runs: the workflow compares
+``docker compose config`` of every environment before and after (see
+:mod:`dockyard.domain.layout.behaviour`). The plan, in order:
 
 1. folders ``compose/``, ``env/``, ``docker/``;
-2. moves: compose files into ``compose/`` (a base ``docker-compose.yml`` becomes
-   ``docker-compose.prod.yml.example``), env files into ``env/`` (a lone ``.env``
-   becomes ``env/.env.dev``), a root ``Dockerfile`` into ``docker/``;
-3. compose rewrites (paths, ``environment:`` → ``env_file``, mounted ``.env``);
-4. env files: moved keys appended where missing, missing env files created;
-5. new files: ``env/.env.prod.example``, ``env/README.md``, ``docker/Dockerfile.dockerignore``,
-   ``tasks.py``, ``noxfile.py`` when missing;
-6. ``.gitignore``, ``Makefile`` and ``pyproject.toml`` edited in place;
-7. with ``dockerfile=True``, the UID-aware Dockerfile replaces the existing one.
+2. moves: compose files into ``compose/`` (each environment classified by
+   :mod:`dockyard.domain.layout.classify`; an override moves with its base), env files
+   and their templates into ``env/`` (a lone ``.env`` becomes ``env/.env.dev``), a root
+   ``Dockerfile`` into ``docker/``; env files that git ignores and a fresh clone lacks
+   are followed too, so references point where they will be created;
+3. compose rewrites: paths follow the files, literal ``environment:`` values go to
+   their own environment's env file (``KEY: ${KEY}`` stays in compose), ``name:``
+   keeps the project name compose derived from the root folder;
+4. env files and examples per environment; env files holding secrets become 0600;
+5. new files: ``env/README.md``, ``tasks.py``, ``noxfile.py`` when missing; the
+   ignore file BuildKit reads beside ``docker/Dockerfile``, with the project's rules;
+6. ``.gitignore``, ``Makefile`` (every target keeps its command, with new paths), CI
+   workflows and ``.devcontainer.json`` rewritten; scripts and docs listed;
+7. with ``dockerfile=True``, the Dockerfile of each built stage becomes UID-aware.
+
+An empty or invalid compose file is reported and left alone.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from dockyard.domain.layout.behaviour import ComposeEnvironment
 from dockyard.domain.layout.builder import PlanBuilder
-from dockyard.domain.layout.compose import rewrite_compose
-from dockyard.domain.layout.makefile import map_makefile
-from dockyard.domain.layout.plan import Plan, unified_diff
+from dockyard.domain.layout.classify import project_name_from_folder
+from dockyard.domain.layout.compose import load_compose, rewrite_compose
+from dockyard.domain.layout.envvalues import (
+    env_values,
+    format_env_line,
+    plan_env_values,
+    private_env_files,
+    undocumented_keys,
+)
+from dockyard.domain.layout.flat import (
+    ENVFILE,
+    FlatLayout,
+    base_and_overrides,
+    classify,
+    detect_flat,
+    flat_environments,
+)
+from dockyard.domain.layout.plan import Plan
 from dockyard.domain.layout.scaffold import (
-    detect_package_manager,
     fix_gitignore_file,
     fold_requirement_files,
     repo_project_name,
     template,
 )
-from dockyard.domain.secrets import is_secret_key
 from dockyard.errors import PlanError
 
 __all__ = [
     "FlatLayout",
     "detect_flat",
     "dockerfile_proposal",
+    "flat_environments",
     "format_env_line",
     "plan_migrate",
 ]
 
-_COMPOSE = re.compile(r"^docker-compose(?:\.(?P<env>[A-Za-z0-9][A-Za-z0-9_-]*))?\.ya?ml$")
-_ENVFILE = re.compile(r"^\.env(?:\.(?P<env>[A-Za-z0-9][A-Za-z0-9_.-]*))?$")
-_DOCKERFILES = ("Dockerfile", "docker/Dockerfile")
 
-
-@dataclass
-class FlatLayout:
-    """What the root of a flat repository holds."""
-
-    compose: dict[str, str | None] = field(default_factory=dict)  # file -> env (None: base)
-    env_files: list[str] = field(default_factory=list)
-    dockerfile: str | None = None
-    requirements: list[str] = field(default_factory=list)
-    makefile: str | None = None
-
-    @property
-    def found(self) -> bool:
-        """True when there is anything to migrate."""
-        return bool(self.compose or self.env_files or self.dockerfile == "Dockerfile")
-
-
-def detect_flat(root: Path) -> FlatLayout:
-    """Inspect ``root`` for the flat layout's files."""
-    flat = FlatLayout()
-    for path in sorted(root.iterdir()):
-        if not path.is_file() or path.is_symlink():
-            continue
-        name = path.name
-        compose = _COMPOSE.match(name)
-        if compose:
-            flat.compose[name] = compose["env"]
-        elif _ENVFILE.match(name):
-            flat.env_files.append(name)
-        elif name in ("requirements.txt", "requirements-dev.txt"):
-            flat.requirements.append(name)
-        elif name in ("Makefile", "makefile", "GNUmakefile"):
-            flat.makefile = name
-    for candidate in _DOCKERFILES:
-        if (root / candidate).is_file():
-            flat.dockerfile = candidate
-            break
-    return flat
-
-
-def format_env_line(key: str, value: str) -> str:
-    """``KEY=value`` quoted so python-dotenv and compose read back ``value`` exactly.
-
-    >>> format_env_line("A", "two words")
-    "A='two words'"
-    """
-    if value and re.fullmatch(r"[A-Za-z0-9_./:@%+,=-]+", value) is None and "'" not in value:
-        return f"{key}='{value}'"
-    return f"{key}={value}"
-
-
-def _compose_target(name: str, env: str | None) -> tuple[str, str]:
-    """(new path, environment) of a root compose file."""
-    if env is None:
-        return "compose/docker-compose.prod.yml.example", "prod"
-    return f"compose/{name.replace('.yaml', '.yml')}", env
+def _compose_target(env: str, *, override: bool, base: bool) -> str:
+    if override:
+        return f"compose/docker-compose.{env}.override.yml"
+    if env == "prod" and base:
+        return "compose/docker-compose.prod.yml.example"  # classified, not named: an example
+    return f"compose/docker-compose.{env}.yml"
 
 
 def plan_migrate(
@@ -111,29 +80,59 @@ def plan_migrate(
     *,
     dockerfile: bool = False,
     committed_envs: Sequence[str] = ("ci",),
+    base_env: str | None = None,
+    known_tasks: Collection[str] = (),
 ) -> Plan:
-    """The plan that moves the flat layout in ``root`` to the standard one."""
+    """The plan that moves the flat layout in ``root`` to the standard one.
+
+    ``base_env`` settles which environment the base compose file serves;
+    ``known_tasks`` are the dockyard tasks that exist (notes name only those).
+    """
+    from dockyard.domain.layout.references import plan_references
+    from dockyard.domain.layout.sidecars import plan_dockerfile, plan_ignore_file
+
     flat = detect_flat(root)
     builder = PlanBuilder(root)
+    for why in flat.invalid.values():
+        builder.left.append(f"{why}; left alone (not migrated)")
+    for name, target in flat.symlinks.items():
+        builder.left.append(
+            f"{name}: a symbolic link to {target}; left where it is (references to it "
+            "keep working; move the link and its target by hand)"
+        )
     if not flat.found:
         builder.notes.append(
-            "no root docker-compose*.yml, .env* or Dockerfile: nothing to migrate "
+            "no root compose file, .env* or Dockerfile: nothing to migrate "
             "(layout.init scaffolds a new layout)"
         )
-        return Plan("migrate", (), tuple(builder.notes))
+        return Plan("migrate", (), tuple(builder.notes), tuple(builder.left))
     project = repo_project_name(builder)
+    classes = classify(root, flat, base_env)
+    _existing_folders(builder)
     for folder in ("compose", "env", "docker"):
         builder.mkdir(folder)
-    moves, compose_env = _plan_moves(builder, flat)
-    additions = _rewrite_compose_files(builder, moves, compose_env)
-    _plan_env_files(builder, additions, sorted(set(compose_env.values())), committed_envs)
+    moves, follows = _plan_moves(builder, flat, classes)
+    all_moves = {**follows, **moves}
+    compose_env = {moves[n]: classes[n] for n in classes if n in moves}
+    additions, sources = _rewrite_compose_files(builder, all_moves, compose_env)
+    plan_env_values(builder, additions, sources, committed_envs)
+    private_env_files(builder, committed_envs)
+    undocumented_keys(builder)
     _plan_new_files(builder, project)
+    plan_ignore_file(builder)
     fix_gitignore_file(builder, committed_envs)
-    if flat.makefile is not None:
-        _map_makefile(builder, flat.makefile, moves)
+    plan_references(
+        builder,
+        flat.makefile,
+        all_moves,
+        compose_env,
+        known_tasks=known_tasks,
+        committed_envs=committed_envs,
+    )
     if flat.requirements:
         fold_requirement_files(builder, project)
-    _plan_dockerfile(builder, apply=dockerfile)
+    _configure_environments(builder, compose_env)
+    expected = plan_dockerfile(builder, apply=dockerfile)
     _leftovers(builder)
     return Plan(
         "migrate",
@@ -141,42 +140,51 @@ def plan_migrate(
         tuple(builder.notes),
         tuple(builder.left),
         tuple(builder.conflicts),
+        tuple(sorted(follows.items())),
+        expected,
     )
 
 
-def _plan_moves(builder: PlanBuilder, flat: FlatLayout) -> tuple[dict[str, str], dict[str, str]]:
-    """Plan the moves; return (old path -> new path, new compose path -> environment)."""
-    root = builder.root
-    moves: dict[str, str] = {}
-    compose_env: dict[str, str] = {}
-    for name, env in flat.compose.items():
-        if env == "override":
-            builder.left.append(
-                f"{name}: an override file has no place in the layout; merge it by hand"
-            )
+def _existing_folders(builder: PlanBuilder) -> None:
+    """Say when a target folder already holds other files (a template's compose/)."""
+    for folder in ("compose", "env", "docker"):
+        base = builder.root / folder
+        if not base.is_dir():
             continue
-        target, env_name = _compose_target(name, env)
-        moves[name] = target
-        compose_env[target] = env_name
+        others = sorted(
+            p.relative_to(builder.root).as_posix() for p in base.rglob("*") if p.is_file()
+        )
+        if others and folder == "compose":
+            shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
+            builder.left.append(
+                f"compose/: already holds {shown}; the compose files join them there "
+                "(their relative paths are rewritten accordingly)"
+            )
+
+
+def _plan_moves(
+    builder: PlanBuilder, flat: FlatLayout, classes: Mapping[str, str]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """Plan the moves; return (present file moves, absent env file follows)."""
+    root = builder.root
+    base, overrides = base_and_overrides(flat)
+    moves = {
+        n: _compose_target(env, override=n in overrides, base=n == base)
+        for n, env in classes.items()
+    }
     env_names = {n[len(".env.") :] for n in flat.env_files if n.startswith(".env.")}
     for name in flat.env_files:
         if name != ".env":
             moves[name] = f"env/{name}"
         elif "dev" in env_names or builder.exists("env/.env.dev"):
             builder.left.append(
-                ".env: left at the root (there is a .env.dev); merge its values into "
-                "env/.env.<env> and delete it"
+                ".env: left at the root (there is a .env.dev); compose no longer reads it "
+                "once the compose files are in compose/: merge its values into env/.env.<env>"
             )
         else:
             moves[name] = "env/.env.dev"
     if flat.dockerfile == "Dockerfile":
         moves["Dockerfile"] = "docker/Dockerfile"
-    if (root / ".dockerignore").is_file():
-        builder.left.append(
-            ".dockerignore: kept at the root, where Docker reads it for builds whose "
-            "context is the repository without BuildKit; BuildKit reads "
-            "docker/Dockerfile.dockerignore"
-        )
     for src, dst in moves.items():
         if builder.exists(dst):
             if _same(root / src, root / dst):
@@ -184,168 +192,140 @@ def _plan_moves(builder: PlanBuilder, flat: FlatLayout) -> tuple[dict[str, str],
                 continue
             raise PlanError(f"{dst}: exists and differs from {src}; merge them by hand, then rerun")
         builder.move(src, dst)
-    return moves, compose_env
+    follows = _absent_env_files(root, flat, moves)
+    for src, dst in follows.items():
+        builder.notes.append(f"{src}: absent (ignored by git); references now name {dst}")
+    return moves, follows
+
+
+def _absent_env_files(root: Path, flat: FlatLayout, moves: Mapping[str, str]) -> dict[str, str]:
+    """Root ``.env*`` files the compose files reference that do not exist here."""
+    from dockyard.domain.layout.behaviour import referenced_env_files
+
+    follows: dict[str, str] = {}
+    for name in flat.compose:
+        for rel in referenced_env_files(root, ComposeEnvironment("", (name,))):
+            if "/" in rel or (root / rel).exists() or rel in moves:
+                continue
+            if ENVFILE.match(rel):
+                follows[rel] = "env/.env.dev" if rel == ".env" else f"env/{rel}"
+    return follows
 
 
 def _rewrite_compose_files(
     builder: PlanBuilder, moves: Mapping[str, str], compose_env: Mapping[str, str]
-) -> dict[str, dict[str, str]]:
-    """Plan the compose rewrites; return the keys moved out, per environment."""
+) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """Plan the compose rewrites; return the values moved out and their source, per env."""
     additions: dict[str, dict[str, str]] = {}
-    for target, env in sorted(compose_env.items(), key=lambda item: _env_order(item[1])):
+    sources: dict[str, str] = {}
+    derived = _derived_project_name(builder)
+    for target, env in sorted(compose_env.items()):
         text = builder.read(target)
         if text is None:
             continue
+        env_file: str | None = f"env/.env.{env}"
+        if target.endswith(".example"):
+            env_file = None  # an example stack: its values stay where they are
+        existing = env_values(builder.read(f"env/.env.{env}") or "")
+        existing.update(additions.get(env, {}))
+        override = target.endswith(".override.yml")
         rewrite = rewrite_compose(
-            text, name=target, new_dir="compose", moves=moves, env_file=f"env/.env.{env}"
+            text,
+            name=target,
+            new_dir="compose",
+            moves=moves,
+            env_file=env_file,
+            existing=existing,
+            project=None if override else derived,
         )
         builder.edit(target, rewrite.text)
         builder.notes.extend(rewrite.notes)
         builder.left.extend(rewrite.left)
-        for key, value in rewrite.moved.items():
-            additions.setdefault(env, {}).setdefault(key, value)
-    return additions
+        if rewrite.moved:
+            additions.setdefault(env, {}).update(rewrite.moved)
+            sources.setdefault(env, target)
+    return additions, sources
 
 
-def _env_order(env: str) -> tuple[int, str]:
-    """dev first (its values make the best example), prod last."""
-    rank = {"dev": 0, "test": 1, "ci": 2, "prod": 9}
-    return rank.get(env, 5), env
+def _configure_environments(builder: PlanBuilder, compose_env: Mapping[str, str]) -> None:
+    """Environments dockyard does not know by default, and override pairs, configured."""
+    from dockyard.domain import DEFAULT_ENVIRONMENTS
+    from dockyard.domain.layout.pyproject import set_environments
 
-
-def _plan_env_files(
-    builder: PlanBuilder,
-    additions: Mapping[str, Mapping[str, str]],
-    envs: Sequence[str],
-    committed_envs: Sequence[str],
-) -> None:
-    """Examples get every moved key; env files get their keys; missing ones are created."""
-    example_keys: dict[str, str] = {}
-    for env, keys in additions.items():
-        if env != "prod":
-            for key, value in keys.items():
-                example_keys.setdefault(key, value)
-    example_text = builder.read("env/.env.example")
-    if example_text is None:
-        header = "# Every variable the project reads, with safe non-production values.\n"
-        builder.write("env/.env.example", _append(header, example_keys, "", example=True))
+    files: dict[str, list[str]] = {}
+    for path, env in sorted(compose_env.items(), key=lambda i: i[0].endswith(".override.yml")):
+        if not path.endswith(".example"):
+            files.setdefault(env, []).append(path)
+    wanted = {
+        env: paths if len(paths) > 1 else []
+        for env, paths in files.items()
+        if len(paths) > 1 or env not in DEFAULT_ENVIRONMENTS
+    }
+    project = _common_project_name(builder, files)
+    if not wanted and project is None:
+        return
+    current = builder.read("pyproject.toml")
+    text = set_environments(current or "", wanted, project)
+    if current is None:
+        builder.write("pyproject.toml", text)
     else:
-        builder.edit("env/.env.example", _append(example_text, example_keys, "", example=True))
-    example_text = builder.read("env/.env.example") or ""
-    prod_example = builder.read("env/.env.prod.example")
-    prod_keys = additions.get("prod", {})
-    if prod_example is None:
-        text = _append(example_text, prod_keys, "", example=True)
-        builder.write("env/.env.prod.example", text)
-    else:
-        builder.edit("env/.env.prod.example", _append(prod_example, prod_keys, "", example=True))
-    for env in envs:
-        if env == "prod":
-            continue
-        rel = f"env/.env.{env}"
-        keys = additions.get(env, {})
-        source = f"compose/docker-compose.{env}.yml"
-        current = builder.read(rel)
-        if current is None:
-            mode = 0o644 if env in committed_envs else 0o600
-            base = _without(example_text, keys)
-            builder.write(rel, _append(base, keys, source, example=False), mode)
-            builder.notes.append(f"{rel}: created from env/.env.example (mode {mode:04o})")
-        elif keys:
-            builder.edit(rel, _append(current, keys, source, example=False))
-    _consistent_keys(builder, committed_envs)
-
-
-def _consistent_keys(builder: PlanBuilder, committed_envs: Sequence[str]) -> None:
-    """Every env file and the example end up with the same keys (what env.check compares)."""
-    from dockyard.domain.envfiles import parse_env_text
-
-    real = sorted(
-        p
-        for p in builder.planned_files()
-        if p.startswith("env/.env.") and not p.endswith(".example")
-    )
-    texts = {rel: builder.read(rel) or "" for rel in real}
-    example = builder.read("env/.env.example") or ""
-
-    def values(text: str) -> dict[str, str]:
-        return {e.key: e.value or "" for e in parse_env_text(text, Path("env")).entries}
-
-    documented = values(example)
-    undocumented: dict[str, str] = {}
-    for text in texts.values():
-        for key, value in values(text).items():
-            if key not in documented:
-                undocumented.setdefault(key, value)
-    if undocumented:
-        builder.edit(
-            "env/.env.example", _append(example, undocumented, "the env files", example=True)
+        builder.edit("pyproject.toml", text)
+    if wanted:
+        builder.notes.append(
+            f"pyproject.toml: environments {', '.join(sorted(wanted))} configured "
+            "([tool.dockyard.environments])"
         )
-        documented = values(builder.read("env/.env.example") or "")
-    for rel, text in texts.items():
-        missing = {k: v for k, v in documented.items() if k not in values(text)}
-        if missing:
-            builder.edit(rel, _append(text, missing, "env/.env.example", example=False))
-        mode = builder.mode(rel)
-        committed = rel.removeprefix("env/.env.") in committed_envs
-        if mode is not None and mode & 0o077 and not committed:
-            builder.left.append(
-                f"{rel}: mode {mode:04o} kept from the moved file: `chmod 600 {rel}` "
-                "if it holds secrets"
-            )
+    if project is not None and text != (current or ""):
+        builder.notes.append(
+            f"pyproject.toml: project_name = {project!r}: dockyard's tasks run each stack "
+            "under its own name (<project>-<env>)"
+        )
+
+
+def _common_project_name(builder: PlanBuilder, files: Mapping[str, list[str]]) -> str | None:
+    """``X`` when every stack is named ``X-<env>`` (dockyard's ``-p``), else None (said)."""
+    names: dict[str, str] = {}
+    for env, paths in files.items():
+        data = load_compose(builder.read(paths[0]) or "{}", paths[0])
+        if data.get("name"):
+            names[env] = str(data["name"])
+    prefixes = {n.removesuffix(f"-{env}") for env, n in names.items() if n.endswith(f"-{env}")}
+    if names and len(prefixes) == 1 and len(names) == len(files):
+        prefix = prefixes.pop()
+        if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
+            return prefix
+    if names:
+        shown = ", ".join(f"{env}: {name}" for env, name in sorted(names.items()))
+        builder.left.append(
+            f"project names ({shown}): dockyard's tasks pass -p <project>-<env>, so their "
+            "containers and volumes differ from plain `docker compose` on these files"
+        )
+    return None
+
+
+def _derived_project_name(builder: PlanBuilder) -> str:
+    """The project name compose derives at the root: ``COMPOSE_PROJECT_NAME`` or the folder."""
+    dotenv = builder.root / ".env"
+    if dotenv.is_file():
+        try:
+            value = env_values(dotenv.read_text("utf-8")).get("COMPOSE_PROJECT_NAME")
+        except (OSError, UnicodeDecodeError):
+            value = None
+        if value:
+            return value
+    return project_name_from_folder(builder.root.name)
 
 
 def _plan_new_files(builder: PlanBuilder, project: str) -> None:
-    from dockyard.domain.templates import dockerignore_template
-
     if not builder.exists("env/README.md"):
         builder.write("env/README.md", template("env-README.md", project))
-    if not builder.exists("docker/Dockerfile.dockerignore"):
-        builder.write("docker/Dockerfile.dockerignore", dockerignore_template())
     for name in ("tasks.py", "noxfile.py"):
         if not builder.exists(name):
             builder.write(name, template(f"{name}.tmpl", project))
 
 
-def _plan_dockerfile(builder: PlanBuilder, *, apply: bool) -> None:
-    """The UID-aware Dockerfile: written when there is none, else proposed."""
-    from dockyard.domain.templates import dockerfile_template
-
-    proposal = dockerfile_template(detect_package_manager(builder))
-    current = builder.read("docker/Dockerfile")
-    if current is None:
-        builder.write("docker/Dockerfile", proposal)
-        _host_id_args(builder)
-    elif current != proposal:
-        if apply:
-            builder.edit("docker/Dockerfile", proposal)
-            builder.notes.append("docker/Dockerfile: replaced by the UID-aware template")
-            _host_id_args(builder)
-        else:
-            builder.left.append(
-                "docker/Dockerfile: not replaced; review the UID-aware proposal with "
-                "`dockyard layout.migrate --dry-run --dockerfile`, apply it with --dockerfile"
-            )
-
-
-def _host_id_args(builder: PlanBuilder) -> None:
-    """Compose files building dockyard's Dockerfile pass it the host ids."""
-    from dockyard.domain.layout.compose import add_host_id_args
-
-    for rel in sorted(p for p in builder.planned_files() if p.startswith("compose/")):
-        text = builder.read(rel)
-        if text is None:
-            continue
-        new, added = add_host_id_args(text, rel)
-        if added:
-            builder.edit(rel, new)
-            builder.notes.extend(added)
-
-
 def _leftovers(builder: PlanBuilder) -> None:
     """What the static checks will still report, said up front."""
-    from dockyard.domain.layout.compose import load_compose
-
     if not any(builder.exists(n) for n in ("uv.lock", "poetry.lock")):
         builder.left.append(
             "no lock file: `uv lock` (or `poetry lock`) makes image builds repeatable"
@@ -354,7 +334,11 @@ def _leftovers(builder: PlanBuilder) -> None:
         builder.left.append(
             "no .pre-commit-config.yaml: add one (dockyard ships a hook: id dockyard-check)"
         )
-    for rel in sorted(p for p in builder.planned_files() if p.startswith("compose/")):
+    for rel in sorted(
+        p
+        for p in builder.planned_files()
+        if p.startswith("compose/") and p.endswith((".yml", ".yaml"))
+    ):
         text = builder.read(rel)
         if text is None or rel.endswith(".example"):
             continue
@@ -369,16 +353,10 @@ def _leftovers(builder: PlanBuilder) -> None:
 
 
 def dockerfile_proposal(root: Path) -> str | None:
-    """The diff from the repository's Dockerfile to the UID-aware template, if any."""
-    from dockyard.domain.templates import dockerfile_template
+    """The diff from the repository's Dockerfile to its UID-aware form, if any."""
+    from dockyard.domain.layout.sidecars import dockerfile_diff
 
-    builder = PlanBuilder(root)
-    for candidate in _DOCKERFILES:
-        current = builder.read(candidate)
-        if current is not None:
-            proposal = dockerfile_template(detect_package_manager(builder))
-            return unified_diff("docker/Dockerfile", current, proposal) or None
-    return None
+    return dockerfile_diff(PlanBuilder(root), ("Dockerfile", "docker/Dockerfile"))
 
 
 def _same(a: Path, b: Path) -> bool:
@@ -386,46 +364,3 @@ def _same(a: Path, b: Path) -> bool:
         return a.read_bytes() == b.read_bytes()
     except OSError:
         return False
-
-
-def _append(text: str, keys: Mapping[str, str], source: str, *, example: bool) -> str:
-    """``text`` with the keys it lacks appended (examples get no secret values)."""
-    from dockyard.domain.envfiles import parse_env_text
-
-    present = {entry.key for entry in parse_env_text(text, Path("env")).entries}
-    missing = {k: v for k, v in keys.items() if k not in present}
-    if not missing:
-        return text
-    lines = [text.rstrip("\n")] if text.strip() else []
-    header = "# moved from compose environment: blocks by dockyard layout.migrate"
-    if source:
-        header = f"# moved from {source} by dockyard layout.migrate"
-    lines.append(header)
-    for key, value in missing.items():
-        shown = "" if example and is_secret_key(key) and value else value
-        lines.append(format_env_line(key, shown))
-    return "\n".join(lines) + "\n"
-
-
-def _without(text: str, keys: Mapping[str, str]) -> str:
-    """``text`` without the lines that assign one of ``keys``."""
-    from dockyard.domain.envfiles import parse_env_text
-
-    drop = {e.line for e in parse_env_text(text, Path("env")).entries if e.key in keys}
-    kept = [line for number, line in enumerate(text.splitlines(), 1) if number not in drop]
-    return "\n".join(kept) + "\n" if kept else ""
-
-
-def _map_makefile(builder: PlanBuilder, name: str, moves: Mapping[str, str]) -> None:
-    text = builder.read(name)
-    if text is None:
-        return
-    mapping = map_makefile(text, moves)
-    builder.edit(name, mapping.text)
-    for target, task in mapping.mapped.items():
-        builder.notes.append(f"{name}: target {target} -> {task}")
-    for target in mapping.unmapped:
-        builder.left.append(
-            f"{name}: target {target} drives compose but has no dockyard task; "
-            "its paths were updated, check its recipe"
-        )

@@ -1,8 +1,9 @@
 """Layout plans: an ordered list of steps, each printable before anything changes.
 
-A step is one of :class:`Mkdir`, :class:`Move`, :class:`Write` (a new file) or
-:class:`Edit` (new content for an existing file, which it remembers). Paths are POSIX
-strings relative to the repository root. Plans serialise to JSON for the journal.
+A step is one of :class:`Mkdir`, :class:`Move`, :class:`Write` (a new file),
+:class:`Edit` (new content for an existing file, which it remembers) or
+:class:`Chmod`. Paths are POSIX strings relative to the repository root. Plans serialise
+to JSON for the journal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any, Literal
 from dockyard.domain.secrets import mask
 
 __all__ = [
+    "Chmod",
     "Conflict",
     "Edit",
     "Mkdir",
@@ -65,6 +67,14 @@ class Write:
 
 
 @dataclass(frozen=True)
+class Chmod:
+    """Set the permission bits of the file ``path`` (env files holding secrets: 0600)."""
+
+    path: str
+    mode: int
+
+
+@dataclass(frozen=True)
 class Edit:
     """Replace the content of the existing file ``path`` (``old`` is its current text)."""
 
@@ -73,7 +83,7 @@ class Edit:
     text: str
 
 
-Step = Mkdir | Move | Write | Edit
+Step = Mkdir | Move | Write | Edit | Chmod
 
 
 @dataclass(frozen=True)
@@ -90,7 +100,8 @@ class Plan:
 
     ``notes`` say what the steps achieve (Makefile targets mapped, keys moved);
     ``left`` lists what the plan deliberately leaves to the user; ``conflicts`` are
-    files that exist and differ (init refuses them unless forced).
+    files that exist and differ (init refuses them unless forced); ``follows`` maps
+    files that are absent here (ignored by git) to where references now expect them.
     """
 
     kind: PlanKind
@@ -98,11 +109,19 @@ class Plan:
     notes: tuple[str, ...] = ()
     left: tuple[str, ...] = ()
     conflicts: tuple[Conflict, ...] = ()
+    follows: tuple[tuple[str, str], ...] = ()
+    expected: tuple[str, ...] = ()  # compose config fields the plan changes on purpose
 
     @property
     def empty(self) -> bool:
         """True when there is nothing to do."""
         return not self.steps
+
+    def moves(self) -> dict[str, str]:
+        """Old path -> new path of every file the plan moves, present or absent."""
+        moved = dict(self.follows)
+        moved.update((s.src, s.dst) for s in self.steps if isinstance(s, Move))
+        return moved
 
     def touched(self) -> list[str]:
         """Every path a step creates, changes or removes, in first-touch order."""
@@ -169,6 +188,8 @@ def render_step(step: Step, number: int) -> Iterator[str]:
         yield f"{number:>3}. mkdir {step.path}/"
     elif isinstance(step, Move):
         yield f"{number:>3}. move  {step.src} -> {step.dst}"
+    elif isinstance(step, Chmod):
+        yield f"{number:>3}. chmod {step.mode:04o} {step.path}"
     elif isinstance(step, Write):
         yield f"{number:>3}. new   {step.path} (mode {step.mode:04o})"
         for line in step.text.splitlines():
@@ -187,6 +208,8 @@ def step_to_json(step: Step) -> dict[str, Any]:
         return {"op": "move", "src": step.src, "dst": step.dst, "sha256": step.sha256}
     if isinstance(step, Write):
         return {"op": "write", "path": step.path, "text": step.text, "mode": step.mode}
+    if isinstance(step, Chmod):
+        return {"op": "chmod", "path": step.path, "mode": step.mode}
     return {"op": "edit", "path": step.path, "old": step.old, "text": step.text}
 
 
@@ -199,6 +222,8 @@ def step_from_json(data: Mapping[str, Any]) -> Step:
         return Move(str(data["src"]), str(data["dst"]), str(data["sha256"]))
     if op == "write":
         return Write(str(data["path"]), str(data["text"]), int(data["mode"]))
+    if op == "chmod":
+        return Chmod(str(data["path"]), int(data["mode"]))
     if op == "edit":
         return Edit(str(data["path"]), str(data["old"]), str(data["text"]))
     raise ValueError(f"unknown step {op!r}")

@@ -9,7 +9,7 @@ understands but pyproject cannot hold (``-e``, ``--index-url``, ``-c``...) are r
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,3 +140,29 @@ def _merge(table: Any, key: str, items: Sequence[str]) -> int:
     if new and isinstance(current, tomlkit.items.Array) and len(current) > 1:
         current.multiline(multiline=True)
     return len(new)
+
+
+def set_environments(
+    text: str, environments: Mapping[str, Sequence[str]], project_name: str | None = None
+) -> str:
+    """``text`` with ``[tool.dockyard.environments.<env>]`` for each environment.
+
+    ``environments`` maps an environment to its compose files (empty: dockyard's default
+    ``compose/docker-compose.<env>.yml``); ``project_name`` sets ``[tool.dockyard]
+    project_name`` when it is not set. Existing tables and keys are kept.
+    """
+    import tomlkit
+
+    doc = tomlkit.parse(text)
+    tool: Any = doc.setdefault("tool", tomlkit.table(is_super_table=True))
+    dockyard: Any = tool.setdefault("dockyard", tomlkit.table())
+    if project_name is not None and "project_name" not in dockyard:
+        dockyard.add("project_name", project_name)
+    if not environments:
+        return tomlkit.dumps(doc)
+    tables: Any = dockyard.setdefault("environments", tomlkit.table(is_super_table=True))
+    for env, files in environments.items():
+        table = tables.setdefault(env, tomlkit.table())
+        if files and "compose_files" not in table:
+            table.add("compose_files", _array(list(files)))
+    return tomlkit.dumps(doc)

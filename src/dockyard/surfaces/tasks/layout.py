@@ -6,15 +6,23 @@ touches, so ``layout.rollback`` restores the tree byte for byte, modes included.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
+from dockyard.adapters.runner import Runner
+from dockyard.domain.layout.behaviour import (
+    BehaviourChanged,
+    EnvironmentResult,
+    Verification,
+)
+from dockyard.domain.layout.behaviour import Compose as ComposeCall
 from dockyard.errors import PlanError, UsageError
 from dockyard.surfaces.cli import echo, guarded
 
@@ -109,48 +117,149 @@ def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
 @task(
     help={
         "dry_run": _DRY,
-        "dockerfile": "also replace docker/Dockerfile by the UID-aware proposal",
+        "dockerfile": "also transform docker/Dockerfile (UID-aware user, venv outside mounts)",
         "resume": "only finish an interrupted run (error when there is none)",
+        "accept_changes": "keep a migration that changes what compose runs (differences shown)",
+        "no_verify": "skip the compose comparison (when compose is not installed)",
+        "base_env": "the environment the base docker-compose.yml serves (dev, prod, ...)",
     }
 )
 @guarded
-def migrate(
-    c: Context, dry_run: bool = False, dockerfile: bool = False, resume: bool = False
+def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per option)
+    c: Context,
+    dry_run: bool = False,
+    dockerfile: bool = False,
+    resume: bool = False,
+    accept_changes: bool = False,
+    no_verify: bool = False,
+    base_env: str | None = None,
 ) -> None:
     """Move a flat repository (root compose and env files) to the standard layout.
 
-    Changes: moves docker-compose*.yml into compose/ (the base file becomes
-    docker-compose.prod.yml.example), .env* into env/, a root Dockerfile into docker/;
-    rewrites relative paths in compose files (comments kept) and replaces
-    `KEY: ${KEY:-default}` environment entries and a mounted .env by env_file (keys
-    added to env/.env.example); fixes .gitignore (the `env/` trap); points Makefile
-    targets at dockyard tasks (the Makefile stays); folds requirements*.txt into
-    pyproject.toml. docker/Dockerfile changes only with --dockerfile. Every touched
-    file is backed up first; a rerun resumes an interrupted migration.
+    Changes: moves docker-compose*.yml into compose/, .env* into env/, a root
+    Dockerfile into docker/; rewrites relative paths in compose files (comments kept);
+    fixes .gitignore (the `env/` trap); points Makefile targets at dockyard tasks;
+    folds requirements*.txt into pyproject.toml. docker/Dockerfile changes only with
+    --dockerfile. Every touched file is backed up first; a rerun resumes an
+    interrupted migration.
+
+    What compose runs must not change: `docker compose config` of every environment
+    is compared before and after (paths aside). --dry-run prints "unchanged" or every
+    difference; a run whose result differs is rolled back (exit 1) unless
+    --accept-changes.
     """
     from dockyard.domain.layout import plan_migrate
+    from dockyard.domain.layout.migrate import flat_environments
+    from dockyard.surfaces.runtime import runtime_for
     from dockyard.workflows import layout
 
     root = _root(c)
-    from dockyard.surfaces.runtime import runtime_for
+    runtime = runtime_for(c)
+    hook = _fault_hook(runtime.environ)
 
-    hook = _fault_hook(runtime_for(c).environ)
+    def compose_call() -> ComposeCall | None:
+        return None if no_verify else _compose_call(runtime.runner, runtime.environ)
+
     if layout.pending_run(root) is not None and not dry_run:
-        _resume(root, hook)
+        _resume_migration(root, compose_call(), base_env, accept_changes, hook)
         return
     if resume:
         raise PlanError(f"{layout.STATE_DIR}: no interrupted layout run to resume")
-    plan = plan_migrate(root, dockerfile=dockerfile)
-    if dry_run:
-        _dry(plan.render(), plan.notes, plan.left)
-        return
+    from dockyard.surfaces.tasks import build_namespace
+
+    known = set(build_namespace().task_names)
+    plan = plan_migrate(root, dockerfile=dockerfile, base_env=base_env, known_tasks=known)
+    envs = flat_environments(root, base_env)
     if plan.empty:
         for note in plan.notes:
             echo(note)
+        for item in plan.left:
+            echo(f"  - {item}")
         echo("layout.migrate: nothing to do")
         return
-    outcome = layout.apply_plan(root, plan, after_step=hook)
+    compose = compose_call()
+    if dry_run:
+        _dry(plan.render(), plan.notes, plan.left)
+        if compose is not None:
+            _show_verification(layout.verify_plan(root, plan, envs, compose))
+        return
+    if compose is None:
+        outcome = layout.apply_plan(root, plan, after_step=hook)
+        echo("compose comparison skipped (--no-verify)")
+    else:
+        with _showing_differences():
+            outcome, verification = layout.apply_verified(
+                root, plan, envs, compose, accept_changes=accept_changes, after_step=hook
+            )
+        _show_verification(verification)
     _report("layout.migrate", outcome.steps_done, plan.notes, plan.left)
+
+
+@contextlib.contextmanager
+def _showing_differences() -> Iterator[None]:
+    """Print each environment's verdict when the comparison refuses the migration."""
+    try:
+        yield
+    except BehaviourChanged as exc:
+        for result in exc.results:
+            _show_result(result)
+        raise
+
+
+def _resume_migration(
+    root: Path,
+    compose: ComposeCall | None,
+    base_env: str | None,
+    accept_changes: bool,
+    hook: Callable[[int], None] | None,
+) -> None:
+    from dockyard.workflows import layout
+
+    if compose is None:
+        _resume(root, hook)
+        echo("compose comparison skipped (--no-verify)")
+        return
+    with _showing_differences():
+        outcome, verification = layout.resume_verified(
+            root, compose, base_env=base_env, accept_changes=accept_changes, after_step=hook
+        )
+    echo(f"resumed the interrupted layout run {outcome.run.name}")
+    _show_verification(verification)
+    _report("layout.migrate", outcome.steps_done, outcome.notes, outcome.left)
+
+
+def _compose_call(runner: Runner, environ: Mapping[str, str]) -> ComposeCall:
+    from dockyard.adapters.compose import detect_compose
+    from dockyard.domain.layout.behaviour import compose_environ
+    from dockyard.errors import EngineError
+
+    try:
+        command = detect_compose(runner, environ)
+    except EngineError:
+        raise PlanError(
+            "docker compose not found: cannot check that the migration keeps what compose "
+            "runs (--no-verify migrates without that check)"
+        ) from None
+    return ComposeCall(runner, command, compose_environ(environ))
+
+
+def _show_result(result: EnvironmentResult) -> None:
+    if result.skipped:
+        echo(f"{result.name}: not compared: {result.skipped}")
+    elif result.differences:
+        echo(f"{result.name}: {len(result.differences)} differences in what compose runs:")
+        for line in result.differences:
+            echo(f"  {line}")
+    else:
+        echo(f"{result.name}: unchanged")
+
+
+def _show_verification(verification: Verification) -> None:
+    echo("what compose runs, per environment (compose config before and after):")
+    for note in verification.notes:
+        echo(f"  {note}")
+    for result in verification.results:
+        _show_result(result)
 
 
 @task(help={"force": "roll back even files changed after the run (their changes are lost)"})
@@ -165,7 +274,11 @@ def rollback(c: Context, force: bool = False) -> None:
     """
     from dockyard.workflows import layout
 
-    outcome = layout.rollback(_root(c), force=force)
+    root = _root(c)
+    if not (root / layout.STATE_DIR).is_dir():
+        echo("layout.rollback: nothing to roll back (no layout run recorded)")
+        return
+    outcome = layout.rollback(root, force=force)
     for rel in outcome.restored:
         echo(f"restored {rel}")
     for rel in outcome.removed:

@@ -1,0 +1,216 @@
+"""References follow the files: Makefiles, CI workflows, ``.devcontainer.json``, the rest.
+
+Every command keeps doing what it did, with new paths:
+
+* a moved file's name is rewritten wherever a Makefile (every target, ``%`` pattern
+  targets and variables included), a CI workflow or ``.devcontainer.json`` names it
+  (``-f docker-compose.dev.yml``, ``--env-file .env.dev``, ``cp .env.example .env``);
+* a bare ``docker compose ...`` (compose's implicit root file) gets the explicit
+  ``-f`` of the file that moved, and a command on a moved compose file gets
+  ``--env-file env/.env.<env>`` (the file compose read at the root before) when that
+  env file exists and the command names none;
+* scripts and docs are not rewritten: each line naming a moved file is listed.
+
+Targets are not replaced by dockyard calls (a dockyard task runs under its own
+project name); the note names the dockyard task that does the same job when one
+exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from pathlib import Path
+
+from dockyard.domain.layout.builder import PlanBuilder
+from dockyard.domain.layout.makefile import task_for_target
+
+__all__ = ["plan_references", "rewrite_commands"]
+
+_COMPOSE = re.compile(r"(?<![\w./-])docker[ -]compose(?![\w.-])")
+_HAS_FILE = re.compile(r"(^|\s)(-f|--file)(\s|=)")
+_TARGET = re.compile(r"^(?P<names>[^\s:=#][^:=#]*?)\s*:(?![=:])")
+_SCANNED = (".sh", ".bash", ".md", ".rst", ".txt", ".py", ".toml", ".cfg", ".ini", ".json")
+_SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".dockyard", "compose", "env", "docker"}
+_MAX_LISTED = 30
+
+
+def _repath(line: str, moves: Mapping[str, str], depth: int = 0) -> str:
+    """``line`` with each moved root path replaced, as seen from ``depth`` folders down."""
+    up = "../" * depth
+    for old, new in sorted(moves.items(), key=lambda item: -len(item[0])):
+        pattern = rf"(?<![\w./-])(\./)?{re.escape(up + old)}(?![\w.-])"
+        line = re.sub(pattern, (up + new).replace("\\", "\\\\"), line)
+    return line
+
+
+def rewrite_commands(
+    text: str,
+    moves: Mapping[str, str],
+    compose_env: Mapping[str, str],
+    existing_env_files: Collection[str],
+    depth: int = 0,
+) -> str:
+    """``text`` (a Makefile, a workflow) with moved paths and explicit compose files.
+
+    ``compose_env``: new compose path -> environment; the base file's environment is
+    the one a bare ``docker compose`` ran. ``depth``: how many folders below the root
+    the commands run (a Makefile in ``deploy/`` names the root's files ``../...``); a
+    bare ``docker compose`` there does not mean the root's file and is left alone.
+    """
+    if depth:
+        return "".join(_repath(line, moves, depth) for line in text.splitlines(keepends=True))
+    base = [new for old, new in moves.items() if _is_base(old) and new in compose_env]
+    base.sort(key=lambda p: p.endswith(".override.yml"))
+    out = []
+    for line in text.splitlines(keepends=True):
+        new = _repath(line, moves)
+        found = _COMPOSE.search(new)
+        if found and base and not _HAS_FILE.search(new) and "COMPOSE_FILE" not in new:
+            files = "".join(f" -f {path}" for path in base)
+            new = new[: found.end()] + files + new[found.end() :]
+        if found and "--env-file" not in new:
+            new = _with_env_file(new, found.end(), compose_env, existing_env_files)
+        out.append(new)
+    return "".join(out)
+
+
+def _is_base(name: str) -> bool:
+    return name in (
+        "docker-compose.yml",
+        "docker-compose.yaml",
+        "compose.yaml",
+        "compose.yml",
+        "docker-compose.override.yml",
+        "docker-compose.override.yaml",
+        "compose.override.yaml",
+        "compose.override.yml",
+    )
+
+
+def _with_env_file(
+    line: str, at: int, compose_env: Mapping[str, str], existing: Collection[str]
+) -> str:
+    named = [env for path, env in compose_env.items() if path in line]
+    if not named:
+        return line
+    env_file = f"env/.env.{named[0]}"
+    if env_file not in existing:
+        return line
+    last = max(line.rfind(path) + len(path) for path in compose_env if path in line)
+    return line[:last] + f" --env-file {env_file}" + line[last:]
+
+
+def _targets(text: str) -> list[str]:
+    names: list[str] = []
+    for line in text.splitlines():
+        found = _TARGET.match(line)
+        if found and not line.startswith("\t"):
+            names.extend(n for n in found["names"].split() if not n.startswith("."))
+    return names
+
+
+def plan_references(
+    builder: PlanBuilder,
+    makefile: str | None,
+    moves: Mapping[str, str],
+    compose_env: Mapping[str, str],
+    *,
+    known_tasks: Collection[str] = (),
+    committed_envs: Collection[str] = ("ci",),
+) -> None:
+    """Rewrite Makefiles, CI workflows and ``.devcontainer.json``; list the rest.
+
+    A CI job starts from a fresh clone: its commands get ``--env-file`` only for env
+    files that are committed; for the others the job has to create them first (said).
+    """
+    existing = [p for p in builder.planned_files() if p.startswith("env/")]
+    committed = [f"env/.env.{env}" for env in committed_envs]
+    rewritten: list[str] = []
+    for rel in _command_files(builder.root, makefile):
+        text = builder.read(rel)
+        if text is None:
+            continue
+        depth = rel.count("/") if rel.endswith(("akefile", ".mk", ".json")) else 0
+        ci = rel.startswith(".github/") or rel == ".gitlab-ci.yml"
+        usable = [p for p in existing if p in committed] if ci else existing
+        new = rewrite_commands(text, moves, compose_env, usable, depth)
+        if ci:
+            _ci_env_files(builder, rel, new, compose_env, usable)
+        if new != text:
+            builder.edit(rel, new)
+            rewritten.append(rel)
+            builder.notes.append(f"{rel}: paths of moved files and explicit compose files")
+        if rel.rsplit("/", 1)[-1] in ("Makefile", "makefile", "GNUmakefile") or rel.endswith(".mk"):
+            _task_notes(builder, rel, text, known_tasks)
+    _list_mentions(builder, moves, set(rewritten))
+
+
+def _ci_env_files(
+    builder: PlanBuilder,
+    rel: str,
+    text: str,
+    compose_env: Mapping[str, str],
+    usable: Collection[str],
+) -> None:
+    for env in sorted({e for path, e in compose_env.items() if path in text}):
+        env_file = f"env/.env.{env}"
+        if env_file not in usable and builder.exists(env_file):
+            builder.left.append(
+                f"{rel}: runs the {env} stack from a fresh clone, where {env_file} (ignored) "
+                f"is absent: create it first (`cp {env_file}.example {env_file}` or "
+                f"`dockyard env.init --env {env}`)"
+            )
+
+
+def _task_notes(builder: PlanBuilder, rel: str, text: str, known: Collection[str]) -> None:
+    for target in _targets(text):
+        task = task_for_target(target)
+        if task is not None and task in known:
+            builder.notes.append(
+                f"{rel}: target {target} keeps its command; `dockyard {task}` does the same job"
+            )
+
+
+def _command_files(root: Path, makefile: str | None) -> list[str]:
+    found = [makefile] if makefile else []
+    for path in sorted(root.glob("*/Makefile")) + sorted(root.glob("**/*.mk")):
+        if path.is_file() and not set(path.relative_to(root).parts) & _SKIP_DIRS:
+            found.append(path.relative_to(root).as_posix())
+    workflows = root / ".github" / "workflows"
+    if workflows.is_dir():
+        found += [p.relative_to(root).as_posix() for p in sorted(workflows.glob("*.y*ml"))]
+    for name in (".gitlab-ci.yml", ".devcontainer.json", ".devcontainer/devcontainer.json"):
+        if (root / name).is_file():
+            found.append(name)
+    return list(dict.fromkeys(found))
+
+
+def _list_mentions(builder: PlanBuilder, moves: Mapping[str, str], done: set[str]) -> None:
+    """Scripts and docs naming a moved file: listed with file and line, not rewritten."""
+    root = builder.root
+    listed = 0
+    patterns = {
+        old: re.compile(rf"(?<![\w./-]){re.escape(old)}(?![\w.-])")
+        for old in moves
+        if old.count("/") == 0
+    }
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if rel in done or set(path.relative_to(root).parts[:-1]) & _SKIP_DIRS:
+            continue
+        if not path.is_file() or path.suffix not in _SCANNED or rel in moves:
+            continue
+        if rel in ("tasks.py", "noxfile.py", "pyproject.toml"):
+            continue
+        try:
+            lines = path.read_text("utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            continue
+        for number, line in enumerate(lines, 1):
+            for old, pattern in patterns.items():
+                if pattern.search(line) and listed < _MAX_LISTED:
+                    builder.left.append(
+                        f"{rel}:{number}: names {old} (now {moves[old]}); not rewritten"
+                    )
+                    listed += 1

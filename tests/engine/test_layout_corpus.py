@@ -1,0 +1,177 @@
+"""Flat repositories modeled on public layouts: migrate keeps what compose runs.
+
+For each repository, with the developer's ignored env files present and in a fresh
+clone: layout.migrate exits 0 and says "unchanged" for every environment (it compares
+`docker compose config` itself); an independent comparison agrees; `make -n` of every
+Makefile target names only files that exist; rollback restores the tree byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from dockyard.domain.layout.invariant import compare_configs
+from tests.engine.stackutil import dockyard
+from tests.flat_repo import CORPUS, FILES, manifest, write_flat_repo
+
+if TYPE_CHECKING:
+    import docker
+
+pytestmark = pytest.mark.engine
+
+_PATHS = re.compile(r"(?:-f|--file|--env-file)[ =](\S+)")
+
+
+def _repo(tmp_path: Path, name: str, fresh: bool) -> Path:
+    files, absent = CORPUS[name]
+    root = write_flat_repo(tmp_path / name, files)
+    if fresh:
+        for rel in absent:
+            (root / rel).unlink()
+    return root
+
+
+def _config(root: Path, *args: str) -> Any:
+    docker_bin = shutil.which("docker")
+    assert docker_bin is not None
+    done = subprocess.run(
+        [docker_bin, "compose", *args, "config", "--format", "json"],
+        cwd=root,
+        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, (args, done.stderr)
+    return json.loads(done.stdout)
+
+
+def _make_targets(text: str) -> list[str]:
+    names = []
+    for line in text.splitlines():
+        found = re.match(r"^([A-Za-z0-9_.%-]+)\s*:(?!=)", line)
+        if found and not found[1].startswith("."):
+            names.append(found[1].replace("%", "web"))
+    return names
+
+
+def _check_makefile(root: Path) -> None:
+    makefile = root / "Makefile"
+    if not makefile.is_file():
+        return
+    for target in _make_targets(makefile.read_text()):
+        shown = subprocess.run(
+            ["make", "-n", target],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        assert shown.returncode == 0, (target, shown.stderr)
+        for path in _PATHS.findall(shown.stdout):
+            assert (root / path).is_file(), (target, path, shown.stdout)
+        for task in re.findall(r"\bdockyard (\S+)", shown.stdout):
+            from dockyard.surfaces.tasks import build_namespace
+
+            assert task in build_namespace().task_names, (target, task)
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["developer", "fresh-clone"])
+@pytest.mark.parametrize("name", sorted(CORPUS))
+def test_migrate_keeps_what_compose_runs(
+    tmp_path: Path, docker_client: docker.DockerClient, name: str, fresh: bool
+) -> None:
+    root = _repo(tmp_path, name, fresh)
+    original = manifest(root)
+    done = dockyard(root, "layout.migrate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    verdicts = re.findall(r"^(\S+): (unchanged|\d+ differences|not compared)", done.stdout, re.M)
+    assert verdicts, done.stdout
+    assert all(verdict == "unchanged" for _, verdict in verdicts), done.stdout
+    if fresh and CORPUS[name][1]:
+        assert "absent (a fresh clone has none); compared with" in done.stdout
+    _check_makefile(root)
+    back = dockyard(root, "layout.rollback")
+    assert back.returncode == 0, back.stderr
+    assert manifest(root) == original
+
+
+def test_an_independent_comparison_agrees_on_the_dev_stack(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = _repo(tmp_path, "committed-dotenv", fresh=False)
+    before = _config(root, "-f", "docker-compose.yml")
+    done = dockyard(root, "layout.migrate")
+    assert done.returncode == 0, done.stderr
+    text = (root / "compose/docker-compose.dev.yml").read_text()
+    assert text.startswith("name: committed-dotenv\n")
+    after = _config(root, "-f", "compose/docker-compose.dev.yml", "--env-file", "env/.env.dev")
+    moves = {".env": "env/.env.dev", "docker-compose.yml": "compose/docker-compose.dev.yml"}
+    assert (
+        compare_configs(before, after, root_before=str(root), root_after=str(root), moves=moves)
+        == []
+    )
+    makefile = (root / "Makefile").read_text()
+    assert "docker compose -f compose/docker-compose.dev.yml --env-file env/.env.dev up" in (
+        makefile
+    )
+    assert "pytest -x -q" in makefile
+
+
+def test_plain_compose_on_the_moved_files_keeps_the_project_name(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = _repo(tmp_path, "override", fresh=False)
+    before = _config(root)  # the implicit docker-compose.yml + override
+    assert dockyard(root, "layout.migrate").returncode == 0
+    files = ("compose/docker-compose.dev.yml", "compose/docker-compose.dev.override.yml")
+    after = _config(root, "-f", files[0], "-f", files[1], "--env-file", "env/.env.dev")
+    assert after["name"] == before["name"] == "override"
+    assert after["volumes"]["pgdata"]["name"] == "override_pgdata"
+    assert "mailhog" in after["services"]  # the override's service is still there
+
+
+def test_a_migration_that_changes_values_is_refused_unless_accepted(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    # the seed's shop where no command passes --env-file: compose interpolated the dev
+    # stack from the root .env; after the move dockyard reads env/.env.dev
+    files = dict(FILES)
+    makefile, mode = files["Makefile"]
+    files["Makefile"] = (makefile.replace(" --env-file .env.dev", ""), mode)
+    root = write_flat_repo(tmp_path / "shop", files)
+    original = manifest(root)
+    refused = dockyard(root, "layout.migrate")
+    assert refused.returncode == 1
+    assert "rolled back, nothing changed" in refused.stderr
+    assert "dev: 2 differences in what compose runs:" in refused.stdout
+    assert "service postgres: ports.5432/tcp: '5432' → '5433'" in refused.stdout
+    assert "real-dev-secret-123" not in refused.stdout + refused.stderr
+    assert manifest(root) == original
+    accepted = dockyard(root, "layout.migrate", "--accept-changes")
+    assert accepted.returncode == 0, accepted.stderr
+    assert "dev: 2 differences" in accepted.stdout
+    assert dockyard(root, "layout.rollback").returncode == 0
+    assert manifest(root) == original
+
+
+def test_dockyard_tasks_plan_the_stacks_own_project_name(
+    tmp_path: Path, docker_client: docker.DockerClient
+) -> None:
+    root = write_flat_repo(tmp_path / "shop", FILES)  # stacks named shop-dev, shop-test, ...
+    subprocess.run(["git", "init", "-q", str(root)], check=True, timeout=30)
+    assert dockyard(root, "layout.migrate").returncode == 0
+    for env in ("dev", "test"):
+        planned = dockyard(root, f"{env}.up", "--dry-run")
+        assert planned.returncode == 0, planned.stderr
+        assert f"docker compose -p shop-{env} -f " in planned.stdout

@@ -1,0 +1,106 @@
+"""Makefiles and CI workflows keep their commands, with the new paths."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockyard.domain.layout import plan_migrate
+from dockyard.domain.layout.plan import Edit
+from dockyard.domain.layout.references import rewrite_commands
+from tests.flat_repo import write_flat_repo
+
+MOVES = {
+    "docker-compose.yml": "compose/docker-compose.dev.yml",
+    "docker-compose.override.yml": "compose/docker-compose.dev.override.yml",
+    ".env": "env/.env.dev",
+    ".env.example": "env/.env.example",
+}
+ENVS = {
+    "compose/docker-compose.dev.yml": "dev",
+    "compose/docker-compose.dev.override.yml": "dev",
+}
+
+
+def test_a_bare_compose_gets_explicit_files_and_the_env_file() -> None:
+    text = "up:\n\tdocker compose up -d\n"
+    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"])
+    assert new == (
+        "up:\n\tdocker compose -f compose/docker-compose.dev.yml "
+        "-f compose/docker-compose.dev.override.yml --env-file env/.env.dev up -d\n"
+    )
+
+
+def test_pattern_targets_variables_and_options_are_kept() -> None:
+    text = (
+        "DC = docker-compose\n"
+        "logs-%:\n\t$(DC) logs $*\n"
+        "test:\n\tdocker compose run --rm app pytest -x -q --maxfail=1\n"
+        "init:\n\tcp .env.example .env\n"
+    )
+    new = rewrite_commands(text, MOVES, ENVS, [])
+    assert "DC = docker-compose -f compose/docker-compose.dev.yml" in new
+    assert "pytest -x -q --maxfail=1" in new
+    assert "cp env/.env.example env/.env.dev" in new
+    assert "logs-%:\n\t$(DC) logs $*" in new
+
+
+def test_a_given_env_file_follows_its_move_and_is_not_doubled() -> None:
+    text = "m:\n\tdocker compose -f docker-compose.yml --env-file .env exec app true\n"
+    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"])
+    assert new.count("--env-file") == 1
+    assert "--env-file env/.env.dev exec" in new
+
+
+def test_ci_workflows_are_rewritten_and_scripts_listed(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(
+        "jobs:\n  t:\n    steps:\n      - run: docker compose -f docker-compose.ci.yml up\n"
+    )
+    (root / "scripts" / "run.sh").write_text(
+        "#!/bin/sh\ndocker compose -f docker-compose.dev.yml up\n"
+    )
+    plan = plan_migrate(root)
+    edits = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    assert "-f compose/docker-compose.ci.yml" in edits[".github/workflows/ci.yml"]
+    assert any(
+        item.startswith("scripts/run.sh:2: names docker-compose.dev.yml") for item in plan.left
+    )
+    makefile = edits["Makefile"]
+    assert "docker compose -f compose/docker-compose.dev.yml --env-file env/.env.dev up -d" in (
+        makefile
+    )
+    assert "dockyard" not in makefile  # commands are kept, not replaced
+
+
+def test_files_in_sub_folders_name_the_root_files_relatively() -> None:
+    devcontainer = '{"dockerComposeFile": ["../docker-compose.yml"], "x": "docker-compose.yml"}'
+    new = rewrite_commands(devcontainer, MOVES, ENVS, [], depth=1)
+    assert new == (
+        '{"dockerComposeFile": ["../compose/docker-compose.dev.yml"], "x": "docker-compose.yml"}'
+    )
+    sub_makefile = "up:\n\tdocker compose up\n"  # its own folder's compose file: not ours
+    assert rewrite_commands(sub_makefile, MOVES, ENVS, [], depth=1) == sub_makefile
+
+
+def test_ci_gets_env_files_only_when_committed_and_is_told_to_create_the_others(
+    tmp_path: Path,
+) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    workflow = root / ".github" / "workflows" / "ci.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text(
+        "jobs:\n  t:\n    steps:\n"
+        "      - run: docker compose -f docker-compose.test.yml run app pytest\n"
+        "      - run: docker compose -f docker-compose.ci.yml up\n"
+    )
+    plan = plan_migrate(root)
+    edits = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    ci = edits[".github/workflows/ci.yml"]
+    assert "-f compose/docker-compose.test.yml run" in ci  # env/.env.test is ignored
+    assert "-f compose/docker-compose.ci.yml --env-file env/.env.ci up" in ci  # committed
+    assert any(
+        item.startswith(".github/workflows/ci.yml: runs the test stack from a fresh clone")
+        for item in plan.left
+    )
