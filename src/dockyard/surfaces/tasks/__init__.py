@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from invoke.collection import Collection
 from dockyard.surfaces.tasks import check, env, layout, stack, venv
 
 __all__ = ["build_namespace", "check", "env", "layout", "stack", "venv"]
+
+_ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")  # as domain.config checks it
 
 
 def build_namespace(environments: Iterable[str] | None = None) -> Collection:
@@ -53,7 +56,8 @@ def _configured_environments() -> list[str]:
         data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         tables = data["tool"]["dockyard"]["environments"]
         for name, table in tables.items():
-            names[str(name)] = bool(table.get("enabled", True))
+            if _ENV_NAME.match(str(name)):  # a bad name is reported when a task runs
+                names[str(name)] = bool(table.get("enabled", True))
     except (
         OSError,
         UnicodeDecodeError,
