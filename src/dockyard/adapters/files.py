@@ -19,7 +19,14 @@ from typing import Literal
 
 from dockyard.errors import ConfigError
 
-__all__ = ["LIMITS", "FileKind", "atomic_write", "create_exclusive", "read_text"]
+__all__ = [
+    "LIMITS",
+    "FileKind",
+    "atomic_write",
+    "create_exclusive",
+    "is_env_file",
+    "read_text",
+]
 
 FileKind = Literal["env", "compose", "dockerfile", "ignore", "config", "journal", "text"]
 
@@ -126,8 +133,11 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
     """Replace ``path`` with ``data`` atomically.
 
     The new file keeps the old file's mode (or gets ``mode``; 0644 for a new file).
+    An env file (``.env*``, templates aside) written without an explicit ``mode`` that
+    others could read (0644) is made owner-only (0600): env files hold secrets. A mode
+    someone chose to share with a group only (0640) is kept.
     Readers see the old content or the new, never a half-written file; the temp file
-    is removed if anything fails.
+    lives beside ``path`` and is removed if anything fails.
     """
     payload = data.encode() if isinstance(data, str) else data
     if mode is None:
@@ -135,6 +145,8 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
             mode = path.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o644
+        if is_env_file(path) and mode & 0o007:
+            mode &= 0o700
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -147,6 +159,12 @@ def atomic_write(path: Path, data: str | bytes, *, mode: int | None = None) -> N
         with contextlib.suppress(FileNotFoundError):
             Path(tmp).unlink()
         raise
+
+
+def is_env_file(path: Path) -> bool:
+    """``.env``, ``.env.dev``, ...: not ``.env.example`` and other templates."""
+    name = path.name
+    return name.startswith(".env") and not name.endswith((".example", ".template", ".sample"))
 
 
 def create_exclusive(path: Path, data: str, *, mode: int = 0o600) -> None:

@@ -134,6 +134,9 @@ _PEM = re.compile(r"-----BEGIN [A-Z ]*+PRIVATE KEY-----[^\s\"']*+")
 _ENTROPIC = re.compile(r"(?<![\w+=-])[A-Za-z0-9+=_-]{20,}+")
 _HOST = re.compile(r"\[[0-9A-Fa-f:.]*+\]|[\w.%-]++")
 
+# words that stand where a value would in prose and help texts ("KEY=value")
+_NOT_VALUES = frozenset({"value", "values", "true", "false", "yes", "no", "on", "off"})
+
 _remembered: set[str] = set()
 _lock = threading.Lock()
 
@@ -272,7 +275,8 @@ def _userinfo_end(rest: str) -> int:
 def _mask_pair(match: re.Match[str]) -> str:
     key, value = match["key"], match["value"]
     bare = key.lstrip("-_.")
-    if not is_secret_key(bare) or not value.strip("\"'"):
+    inner = value.strip("\"'")
+    if not is_secret_key(bare) or is_placeholder(inner) or inner.lower() in _NOT_VALUES:
         return match[0]
     if value[0] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
         shown = f"{value[0]}{MASK}{value[0]}"

@@ -29,6 +29,9 @@ class DockyardProgram(Program):
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: build the namespace for this folder and run."""
+    from dockyard.surfaces.runtime import install_process_guards
+
+    install_process_guards()  # SIGINT/SIGTERM as Ctrl-C; masked stdout/stderr
     program = DockyardProgram(
         namespace=build_namespace(),
         name="dockyard",
