@@ -328,5 +328,3 @@ class SubprocessRunner:
             stdin=stdin,
             on_output=on_output,
         )
-
-

@@ -433,5 +433,3 @@ def _path(root: Path, value: str, key: str, origins: Mapping[str, str]) -> Path:
             key=key,
         )
     return root / value
-
-

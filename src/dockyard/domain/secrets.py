@@ -278,6 +278,8 @@ def _mask_pair(match: re.Match[str]) -> str:
     inner = value.strip("\"'")
     if not is_secret_key(bare) or is_placeholder(inner) or inner.lower() in _NOT_VALUES:
         return match[0]
+    if match["sep"].startswith('"') and value[0] not in "\"'":
+        return match[0]  # a JSON number, boolean or null: JSON strings are quoted
     if value[0] in "\"'" and len(value) >= 2 and value[-1] == value[0]:
         shown = f"{value[0]}{MASK}{value[0]}"
     else:

@@ -24,7 +24,9 @@ _HELP = {
     "skip": "comma-separated check ids, aliases or prefixes to leave out",
     "fail-on": "lowest finding level that makes the exit code 1: error, warning, note",
     "format": "text, json, junit, sarif or github",
-    "output": "write the report to this file instead of stdout",
+    "output": "write the report to this file instead of stdout (never over a source or "
+    "git-tracked file without --force)",
+    "force": "let --output replace a source or git-tracked file (backed up first as <name>.bak)",
     "pre-commit": "also run `pre-commit run --all-files` (hooks may rewrite files)",
 }
 
@@ -41,6 +43,7 @@ def check(  # noqa: PLR0917 - Invoke maps each parameter to a flag
     format: str = "text",
     output: str = "",
     pre_commit: bool = False,
+    force: bool = False,
 ) -> None:
     """Check the repository (Dockerfile, compose, env files, lock, pre-commit; --live: container).
 
@@ -49,7 +52,6 @@ def check(  # noqa: PLR0917 - Invoke maps each parameter to a flag
     to $GITHUB_STEP_SUMMARY; --live creates and removes one probe file in the bind
     mount; --pre-commit runs the hooks, which may fix files. Never prints env values.
     """
-    from dockyard.adapters.files import atomic_write
     from dockyard.surfaces.reports import FORMATS, render
     from dockyard.workflows.verify import parse_fail_on, run_checks, split_ids
 
@@ -80,18 +82,30 @@ def check(  # noqa: PLR0917 - Invoke maps each parameter to a flag
     width = os.get_terminal_size().columns if terminal else 100
     text = render(report, format, terminal=terminal, width=width)
     if output:
+        from dockyard.surfaces.reports.output import write_report
+
         target = Path(output)
         if not target.is_absolute():
             target = runtime.cwd / target
-        atomic_write(target, text)
+        backup = write_report(
+            target,
+            text,
+            shown=output,
+            root=settings.root,
+            force=force,
+            runner=runtime.runner,
+            environ=runtime.environ,
+        )
+        if backup is not None:
+            echo(f"backed up {output} as {settings.relative(backup)}")
         echo(f"wrote {output}")
     else:
         sys.stdout.write(text)
     summary_file = runtime.environ.get("GITHUB_STEP_SUMMARY")
     if format == "github" and summary_file:
         from dockyard.surfaces.reports.github import step_summary
+        from dockyard.surfaces.reports.output import append_summary
 
-        with Path(summary_file).open("a", encoding="utf-8") as handle:
-            handle.write(step_summary(report))
+        append_summary(summary_file, step_summary(report))
     if report.exit_code:
         raise Exit(code=report.exit_code)
