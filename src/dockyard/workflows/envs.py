@@ -104,10 +104,13 @@ def init_env(settings: Settings, env: Environment) -> InitResult:
     parsed = read_env_file(example, display=settings.relative(example))
     try:
         env.env_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be, read-only, ...
+        raise EnvFileError(f"cannot create its folder: {exc.strerror or exc}", path=shown) from None
+    try:
         create_exclusive(env.env_file, text, mode=0o600)
     except FileExistsError:  # created by someone else meanwhile: theirs stays
         return InitResult(shown, created=False, keys=0)
-    except OSError as exc:  # the folder is a file, read-only, ...
+    except OSError as exc:
         raise EnvFileError(f"cannot create: {exc.strerror or exc}", path=shown) from None
     return InitResult(shown, created=True, keys=len(parsed.keys()))
 
