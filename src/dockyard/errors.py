@@ -72,6 +72,8 @@ class UsageError(DockyardError):
     """
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:
+        if argument and argument not in message:
+            message = f"{argument}: {message}"
         super().__init__(message)
         self.argument = argument
 

@@ -195,7 +195,7 @@ def test_interrupt_reaches_the_childs_group_and_exits_130(
         text=True,
         timeout=30,
         check=False,
-        preexec_fn=ignore_sigint if ignored_at_start else None,  # noqa: PLW1509
+        preexec_fn=ignore_sigint if ignored_at_start else None,
     )
     assert done.returncode == 130, done.stderr
     assert "Traceback" not in done.stderr

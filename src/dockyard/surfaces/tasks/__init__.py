@@ -52,15 +52,18 @@ def _configured_environments() -> list[str]:
         path = folder / "pyproject.toml"
         if path.is_file() or (folder / ".git").exists():
             break
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    from dockyard.adapters.files import read_text
+    from dockyard.errors import ConfigError
+
+    try:  # bounded: a FIFO or /dev/zero here is reported when a task runs
+        data = tomllib.loads(read_text(path, what="config"))
         tables = data["tool"]["dockyard"]["environments"]
         for name, table in tables.items():
             if _ENV_NAME.match(str(name)):  # a bad name is reported when a task runs
                 names[str(name)] = bool(table.get("enabled", True))
     except (
         OSError,
-        UnicodeDecodeError,
+        ConfigError,
         tomllib.TOMLDecodeError,
         KeyError,
         TypeError,
