@@ -130,7 +130,12 @@ _PREFIXED = re.compile(
     + r")[\w.-]{8,}+"
 )
 _JWT = re.compile(r"(?<![\w-])eyJ[\w-]{4,}+\.[\w-]++(?:\.[\w-]*+)?")
-_PEM = re.compile(r"-----BEGIN [A-Z ]*+PRIVATE KEY-----[^\s\"']*+")
+# a PEM private key, up to its END line (or the end of the text: a cut-off key is
+# still a key); one match consumes the rest, so many BEGINs cost one scan
+_PEM = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY-----"
+    r"(?:[^-]|-(?!----END))*+(?:-----END (?:[A-Z0-9]{1,20} ){0,4}PRIVATE KEY-----)?"
+)
 _ENTROPIC = re.compile(r"(?<![\w+=-])[A-Za-z0-9+=_-]{20,}+")
 _HOST = re.compile(r"\[[0-9A-Fa-f:.]*+\]|[\w.%-]++")
 
