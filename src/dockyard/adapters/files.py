@@ -85,10 +85,10 @@ def read_text(
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = _KINDS.get(stat.S_IFMT(info.st_mode), "not a regular file")
-            raise ConfigError(f"is {kind}, not a {_NOUN[what]}", source=shown)
+            raise ConfigError(f"is {kind}, not {_a(_NOUN[what])}", source=shown)
         if info.st_size > cap:
             raise ConfigError(
-                f"is {_size(info.st_size)}, more than the {_size(cap)} a {_NOUN[what]} may be",
+                f"is {_size(info.st_size)}, more than the {_size(cap)} {_a(_NOUN[what])} may be",
                 source=shown,
             )
         os.set_blocking(fd, True)
@@ -99,7 +99,7 @@ def read_text(
     finally:
         os.close(fd)
     if len(raw) > cap:  # grew while being read
-        raise ConfigError(f"is more than the {_size(cap)} a {_NOUN[what]} may be", source=shown)
+        raise ConfigError(f"is more than the {_size(cap)} {_a(_NOUN[what])} may be", source=shown)
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         raise ConfigError("contains NUL bytes: a binary file, not text", source=shown, line=line)
@@ -119,6 +119,10 @@ _NOUN: dict[FileKind, str] = {
     "journal": "journal",
     "text": "text file",
 }
+
+
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
 
 
 def _size(n: int) -> str:

@@ -117,9 +117,10 @@ _URL = re.compile(
 )
 _PAIR = re.compile(
     r"(?<![\w.-])(?P<key>-{0,2}+[A-Za-z_][\w.-]*+)(?P<sep>\"?\s*+[=:]\s*+)"
-    r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s,;&\"'<>]++)"
+    r"(?P<value>\"(?:[^\"\\\n]|\\.)*+\"|'(?:[^'\\\n]|\\.)*+'|[^\s,;&\"'<>`]++)"
 )
-_FLAG = re.compile(r"(?<![\w-])(?P<key>--?[A-Za-z][\w-]*+)(?P<sep>[ \t]++)(?P<value>[^\s-]\S*+)")
+# ``--db-password VALUE`` (one space: help texts align their columns with several)
+_FLAG = re.compile(r"(?<![\w-])(?P<key>--?[A-Za-z][\w-]*+)(?P<sep> )(?P<value>[^\s-]\S*+)")
 _SCHEME_AUTH = re.compile(
     r"(?i)(?<![\w-])(?P<kind>bearer|basic|token|digest)(?P<sep>\s++)"
     r"(?P<value>[A-Za-z0-9._~+/=-]{8,}+)"
