@@ -1,0 +1,111 @@
+"""The process-wide promises: exit codes, masked output and logs, signal handlers."""
+
+from __future__ import annotations
+
+import io
+import logging
+import signal
+import sys
+
+import pytest
+
+from dockyard.domain import secrets
+from dockyard.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    CommandError,
+    CommandNotFoundError,
+    ConfigError,
+    EnvFileError,
+    UsageError,
+)
+from dockyard.surfaces import runtime
+from dockyard.surfaces.runtime import MaskedStream, exit_code_for
+
+
+@pytest.mark.parametrize(
+    ("exc", "code"),
+    [
+        (KeyboardInterrupt(), EXIT_INTERRUPTED),
+        (UsageError("x", argument="--env"), EXIT_BAD_INPUT),
+        (ConfigError("x", source="pyproject.toml"), EXIT_BAD_INPUT),
+        (CommandError(["pytest"], 3), EXIT_FAILED),
+        (CommandNotFoundError("docker"), EXIT_BAD_INPUT),
+        (SystemExit(1), 1),
+        (ValueError("a bug"), EXIT_BAD_INPUT),
+    ],
+)
+def test_exit_code_contract(exc: BaseException, code: int) -> None:
+    assert exit_code_for(exc) == code
+
+
+def test_env_file_errors_are_config_errors_that_name_file_and_line() -> None:
+    from pathlib import Path
+
+    err = EnvFileError("not valid UTF-8 text", path=Path("env/.env.dev"), line=3)
+    assert isinstance(err, ConfigError)
+    assert str(err) == "env/.env.dev:3: not valid UTF-8 text"
+
+
+def test_usage_errors_name_their_argument_once() -> None:
+    assert str(UsageError("unknown environment 'x'", argument="--env")).startswith("--env: ")
+    assert (
+        str(UsageError("--format must be one of a, b", argument="--format")).count("--format") == 1
+    )
+
+
+def test_masked_stream_masks_what_is_written_and_keeps_the_rest() -> None:
+    buffer = io.StringIO()
+    stream = MaskedStream(buffer)
+    stream.write("DATABASE_URL=postgres://u:hunter2x@db/app\n")
+    stream.writelines(["Authorization: Bearer abcdef123456\n"])
+    assert buffer.getvalue() == (
+        "DATABASE_URL=postgres://u:********@db/app\nAuthorization: Bearer ********\n"
+    )
+    assert stream.isatty() is False
+    assert stream.wrapped is buffer
+
+
+def test_guard_output_masks_remembered_values_and_log_records(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    monkeypatch.setattr(sys, "stderr", err)
+    factory = logging.getLogRecordFactory()
+    try:
+        secrets.remember("plain-but-remembered-9")
+        runtime.guard_output()
+        runtime.guard_output()  # idempotent
+        assert isinstance(sys.stdout, MaskedStream)
+        assert not isinstance(sys.stdout.wrapped, MaskedStream)
+        print("compose said: plain-but-remembered-9")
+        record = logging.getLogger("dockyard.test").makeRecord(
+            "dockyard.test", logging.INFO, __file__, 1, "token=%s", ("Zz9-log-secret",), None
+        )
+        assert record.getMessage() == "token=********"
+    finally:
+        logging.setLogRecordFactory(factory)
+        secrets.forget_all()
+    assert out.getvalue() == "compose said: ********\n"
+
+
+def test_signals_become_keyboard_interrupts() -> None:
+    from dockyard.adapters import runner
+
+    before = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stdout, stderr = sys.stdout, sys.stderr
+    factory = logging.getLogRecordFactory()
+    try:
+        runtime.install_process_guards()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(sig)
+        assert runner.last_signal[0] == signal.SIGTERM
+    finally:
+        runner.last_signal[0] = signal.SIGINT
+        logging.setLogRecordFactory(factory)
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        sys.stdout, sys.stderr = stdout, stderr
