@@ -210,3 +210,37 @@ def test_fake_runner_can_raise_an_interrupt() -> None:
     with pytest.raises(KeyboardInterrupt):
         fake.run(["docker", "compose", "build"], env={}, on_output=seen.append)
     assert seen == ["#1 building"]
+
+
+@pytest.mark.parametrize("streaming", [False, True], ids=["captured", "streaming"])
+def test_a_grandchild_holding_the_pipe_does_not_hold_the_runner(streaming: bool) -> None:
+    import time
+
+    seen: list[str] = []
+    start = time.monotonic()
+    done = SubprocessRunner().run(
+        ["sh", "-c", "echo hi; sleep 30 & echo bye"],
+        env=ENV,
+        timeout=60,
+        on_output=seen.append if streaming else None,
+    )
+    assert time.monotonic() - start < 10
+    assert done.stdout == "hi\nbye\n"
+    assert seen == (["hi", "bye"] if streaming else [])
+
+
+def test_large_stdin_and_output_do_not_deadlock() -> None:
+    data = "x" * 3_000_000
+    done = SubprocessRunner().run(["cat"], env=ENV, stdin=data, timeout=30)
+    assert done.stdout == data
+
+
+def test_streamed_output_keeps_its_tail_only() -> None:
+    script = "for i in range(5000): print(f'line {i}')"
+    seen: list[str] = []
+    done = SubprocessRunner().run(
+        [sys.executable, "-c", script], env=ENV, on_output=seen.append, timeout=30
+    )
+    assert len(seen) == 5000
+    assert done.stdout.splitlines()[-1] == "line 4999"
+    assert len(done.stdout.splitlines()) == 200

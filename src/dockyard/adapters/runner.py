@@ -20,13 +20,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import queue
+import selectors
 import shlex
 import shutil
 import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,11 +87,14 @@ def tail(text: str, lines: int = _TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+_KEPT_LINES = 200  # of streamed output, for the error's tail and Completed.stdout
+_LONGEST_LINE = 1024 * 1024  # bytes of a line without end before it is handed over
+_DRAIN = 1.0  # seconds to read what is left in the pipes after the child exited
 _GRACE = 10.0  # seconds an interrupted child gets to stop before it is killed
 _POLL = 0.1
 
 
-def _run_grouped(  # noqa: PLR0912, PLR0915 - one loop: output, deadline, interrupt
+def _run_grouped(
     program: str,
     *,
     argv: tuple[str, ...],
@@ -103,12 +107,13 @@ def _run_grouped(  # noqa: PLR0912, PLR0915 - one loop: output, deadline, interr
 ) -> Completed:
     """Run a non-interactive child in a process group of its own.
 
-    Reader threads drain stdout and stderr (merged when ``on_output`` is given) into a
-    queue; this thread hands lines to ``on_output`` and watches the deadline, so a
-    child that prints nothing still times out. On timeout the group is killed; on
-    KeyboardInterrupt (Ctrl-C, or SIGINT/SIGTERM turned into one by the program) the
-    group gets SIGINT, :data:`_GRACE` seconds to stop, then SIGKILL, and the interrupt
-    goes on up: it is never reported as the command's failure.
+    This thread multiplexes the child's stdout and stderr (merged when ``on_output``
+    is given) with a selector and watches the deadline, so a child that prints
+    nothing still times out. On timeout the group is killed; on KeyboardInterrupt
+    (Ctrl-C, or SIGINT/SIGTERM turned into one by the program) the group gets SIGINT,
+    :data:`_GRACE` seconds to stop, then SIGKILL, and the interrupt goes on up: it is
+    never reported as the command's failure. A grandchild left holding the pipes
+    after the child exited is not waited for.
     """
     deadline = None if timeout is None else time.monotonic() + timeout
     merged = on_output is not None
@@ -121,44 +126,19 @@ def _run_grouped(  # noqa: PLR0912, PLR0915 - one loop: output, deadline, interr
         stderr=subprocess.STDOUT if merged else subprocess.PIPE,
         process_group=0,
     )
-    lines: queue.Queue[tuple[int, bytes | None]] = queue.Queue()
-    readers = [threading.Thread(target=_drain, args=(proc.stdout, 1, lines), daemon=True)]
-    if not merged:
-        readers.append(threading.Thread(target=_drain, args=(proc.stderr, 2, lines), daemon=True))
-    if stdin is not None:
-        readers.append(threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True))
-    for reader in readers:
-        reader.start()
-    out: list[bytes] = []
-    err: list[bytes] = []
-    open_streams = 1 if merged else 2
+    if stdin is not None and proc.stdin is not None:
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
+        feeder.start()
+    # streamed output was shown as it came: keep its tail only (a long `up` or `logs`)
+    output = _Collector(on_output, keep=_KEPT_LINES if merged else None)
     try:
-        while open_streams:
-            wait = _POLL if deadline is None else min(_POLL, max(0.0, deadline - time.monotonic()))
-            try:
-                stream, chunk = lines.get(timeout=wait)
-            except queue.Empty:
-                if deadline is not None and time.monotonic() >= deadline:
-                    _kill_group(proc)
-                    raise CommandTimeoutError(argv, timeout or 0.0, _tail_of(out, err)) from None
-                if proc.poll() is not None:  # gone; a grandchild may hold the pipe open
-                    for reader in readers:
-                        reader.join(timeout=1.0)
-                    _take_rest(lines, out, err, on_output)
-                    break
-                continue
-            if chunk is None:
-                open_streams -= 1
-                continue
-            (out if stream == 1 else err).append(chunk)
-            if on_output is not None:
-                on_output(chunk.decode(errors="replace").rstrip("\r\n"))
+        _pump(proc, output, argv=argv, deadline=deadline, timeout=timeout)
         remaining = None if deadline is None else max(0.0, deadline - time.monotonic())
         try:
             returncode = proc.wait(timeout=remaining)
         except subprocess.TimeoutExpired:
             _kill_group(proc)
-            raise CommandTimeoutError(argv, timeout or 0.0, _tail_of(out, err)) from None
+            raise CommandTimeoutError(argv, timeout or 0.0, output.tail()) from None
     except KeyboardInterrupt:
         _stop_group(proc)
         raise
@@ -166,59 +146,98 @@ def _run_grouped(  # noqa: PLR0912, PLR0915 - one loop: output, deadline, interr
         _kill_group(proc)
         raise
     finally:
-        for pipe in (proc.stdout, proc.stderr, proc.stdin):
+        for pipe in (proc.stdout, proc.stderr):
             if pipe is not None:
                 with contextlib.suppress(OSError):
                     pipe.close()
-    stdout = b"".join(out).decode(errors="replace")
-    stderr = b"".join(err).decode(errors="replace")
     if check and returncode != 0:
-        raise CommandError(argv, returncode, tail(stderr if not merged else stdout))
-    return Completed(argv, returncode, stdout, stderr)
+        raise CommandError(argv, returncode, output.tail())
+    return Completed(argv, returncode, output.text(1), output.text(2))
 
 
-def _drain(
-    stream: IO[bytes] | None, number: int, sink: queue.Queue[tuple[int, bytes | None]]
+class _Collector:
+    """Lines of a child's streams: handed to ``on_output`` as they complete, kept."""
+
+    def __init__(self, on_output: Callable[[str], None] | None, keep: int | None) -> None:
+        self.on_output = on_output
+        self.lines: dict[int, deque[bytes]] = {1: deque(maxlen=keep), 2: deque()}
+        self.partial: dict[int, bytes] = {1: b"", 2: b""}
+
+    def feed(self, stream: int, data: bytes) -> None:
+        buffer = self.partial[stream] + data
+        *complete, rest = buffer.split(b"\n")
+        for line in complete:
+            self._line(stream, line + b"\n")
+        if len(rest) > _LONGEST_LINE:  # a line without end: hand it over in pieces
+            self._line(stream, rest)
+            rest = b""
+        self.partial[stream] = rest
+
+    def close(self, stream: int) -> None:
+        if self.partial[stream]:
+            self._line(stream, self.partial[stream])
+            self.partial[stream] = b""
+
+    def _line(self, stream: int, line: bytes) -> None:
+        self.lines[stream].append(line)
+        if self.on_output is not None:
+            self.on_output(line.decode(errors="replace").rstrip("\r\n"))
+
+    def text(self, stream: int) -> str:
+        return b"".join(self.lines[stream]).decode(errors="replace")
+
+    def tail(self) -> str:
+        return tail(self.text(2) or self.text(1))
+
+
+def _pump(
+    proc: subprocess.Popen[bytes],
+    output: _Collector,
+    *,
+    argv: tuple[str, ...],
+    deadline: float | None,
+    timeout: float | None,
 ) -> None:
-    if stream is None:  # pragma: no cover - PIPE always gives one
-        sink.put((number, None))
-        return
+    """Read the child's pipes until they close (or the child is gone), within the deadline."""
+    selector = selectors.DefaultSelector()
+    for number, pipe in ((1, proc.stdout), (2, proc.stderr)):
+        if pipe is not None:
+            os.set_blocking(pipe.fileno(), False)
+            selector.register(pipe.fileno(), selectors.EVENT_READ, number)
+    exited_at: float | None = None
     try:
-        for line in iter(stream.readline, b""):
-            sink.put((number, line))
-    except (OSError, ValueError):
-        pass
+        while selector.get_map():
+            now = time.monotonic()
+            if deadline is not None and now >= deadline:
+                _kill_group(proc)
+                raise CommandTimeoutError(argv, timeout or 0.0, output.tail())
+            if exited_at is None and proc.poll() is not None:
+                exited_at = now
+            if exited_at is not None and now - exited_at > _DRAIN:
+                break  # the child is gone; a grandchild keeps the pipes open
+            wait = _POLL if deadline is None else max(0.0, min(_POLL, deadline - now))
+            for key, _ in selector.select(wait):
+                try:
+                    data = os.read(key.fd, 65536)
+                except BlockingIOError:
+                    continue
+                if data:
+                    output.feed(key.data, data)
+                else:
+                    selector.unregister(key.fd)
+                    output.close(key.data)
     finally:
-        sink.put((number, None))
+        selector.close()
+    for number in (1, 2):
+        output.close(number)
 
 
-def _feed(stream: IO[bytes] | None, data: str) -> None:
-    if stream is None:  # pragma: no cover
-        return
+def _feed(pipe: IO[bytes], data: str) -> None:
+    """Write ``data`` to the child's stdin and close it (this thread alone uses it)."""
     with contextlib.suppress(OSError, ValueError):
-        stream.write(data.encode())
-        stream.close()
-
-
-def _take_rest(
-    lines: queue.Queue[tuple[int, bytes | None]],
-    out: list[bytes],
-    err: list[bytes],
-    on_output: Callable[[str], None] | None,
-) -> None:
-    while True:
-        try:
-            stream, chunk = lines.get_nowait()
-        except queue.Empty:
-            return
-        if chunk is not None:
-            (out if stream == 1 else err).append(chunk)
-            if on_output is not None:
-                on_output(chunk.decode(errors="replace").rstrip("\r\n"))
-
-
-def _tail_of(out: list[bytes], err: list[bytes]) -> str:
-    return tail(b"".join(err or out).decode(errors="replace"))
+        pipe.write(data.encode())
+    with contextlib.suppress(OSError, ValueError):
+        pipe.close()
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: int) -> None:
