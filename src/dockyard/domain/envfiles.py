@@ -202,10 +202,16 @@ def resolve(
 def _remember(value: str | None) -> None:
     """Have every output mask this secret value (see :func:`secrets.remember`).
 
-    Plain lowercase words (``postgres``) are left out: they also name images, users
-    and hosts, and lines that show them next to their key are masked by key anyway.
+    Plain lowercase words (``postgres``) and numbers are left out: they also name
+    images, users, hosts and ports, and lines that show them next to their key are
+    masked by key anyway.
     """
-    if value and len(value) >= 6 and not (value.isalpha() and value.islower()):
+    if (
+        value
+        and len(value) >= 6
+        and not value.isdigit()
+        and not (value.isalpha() and value.islower())
+    ):
         remember(value)
 
 

@@ -161,9 +161,9 @@ def is_placeholder(value: str) -> bool:
 
 def looks_like_secret_value(value: str) -> bool:
     """True when a value looks like a real credential, whatever its key is called."""
-    if value.startswith(_KNOWN_PREFIXES):
+    if value.startswith(_KNOWN_PREFIXES) or _mask_urls(value) != value:
         return True
-    if _PATH_LIKE.fullmatch(value):
+    if _PATH_LIKE.fullmatch(value):  # image references, paths, hosts
         return False
     return _scan(value, remembered=False) != value
 
@@ -250,7 +250,7 @@ def _mask_url(scheme: str, rest: str) -> str:
     userinfo, after = rest[:at], rest[at:]
     user, colon, password = userinfo.partition(":")
     if colon:
-        shown = f"{user}:{MASK}" if password else userinfo
+        shown = f"{user}:{MASK}" if password and not is_placeholder(password) else userinfo
     elif _tokenish(user) and "/" not in user:
         shown = MASK
     else:
