@@ -161,6 +161,7 @@ from dockyard.adapters.runner import SubprocessRunner
 from dockyard.surfaces.runtime import exit_code_for, install_process_guards
 install_process_guards()
 folder, child, sig = sys.argv[1], sys.argv[2], int(sys.argv[3])
+interactive = len(sys.argv) > 4
 def fire():
     while not os.path.exists(os.path.join(folder, "ready")):
         time.sleep(0.05)
@@ -168,7 +169,8 @@ def fire():
 threading.Thread(target=fire, daemon=True).start()
 try:
     SubprocessRunner().run([sys.executable, "-c", child, folder],
-                           env={"PATH": os.environ["PATH"]}, timeout=60, on_output=print)
+                           env={"PATH": os.environ["PATH"]}, timeout=60,
+                           on_output=None if interactive else print, capture=not interactive)
 except KeyboardInterrupt as exc:
     sys.exit(exit_code_for(exc))
 sys.exit(0)
@@ -244,3 +246,30 @@ def test_streamed_output_keeps_its_tail_only() -> None:
     assert len(seen) == 5000
     assert done.stdout.splitlines()[-1] == "line 4999"
     assert len(done.stdout.splitlines()) == 200
+
+
+@pytest.mark.parametrize("sig", [2, 15], ids=["SIGINT", "SIGTERM"])
+def test_interrupt_without_a_terminal_reaches_an_interactive_child(
+    tmp_path: Path, sig: int
+) -> None:
+    """No terminal sent the Ctrl-C to the child: dockyard passes the signal on."""
+    import subprocess
+
+    child = _GRANDCHILD.replace(
+        'grandchild = subprocess.Popen(["sleep", "60"])', "grandchild = None"
+    ).replace("str(grandchild.pid)", "'none'")
+    child = child.replace(
+        "signal.signal(signal.SIGINT, on_int)",
+        "signal.signal(signal.SIGINT, on_int)\nsignal.signal(signal.SIGTERM, on_int)",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", _DRIVER, str(tmp_path), child, str(sig), "interactive"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,  # no controlling terminal
+    )
+    assert done.returncode == 130, done.stderr
+    assert (tmp_path / "child-got").read_text() == str(sig)

@@ -25,6 +25,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -279,9 +280,13 @@ def _run_interactive(
     timeout: float | None,
     check: bool,
 ) -> Completed:
-    """A child that shares this terminal (shells, ``exec -it``): it stays in the
-    terminal's process group and takes Ctrl-C itself; dockyard waits for it. A
-    SIGTERM to dockyard (a KeyboardInterrupt here) is passed on as SIGTERM."""
+    """A child that shares this terminal (shells, ``exec -it``).
+
+    It stays in the terminal's process group: a Ctrl-C typed there reaches it
+    directly, and dockyard waits for it (a shell at its prompt ignores Ctrl-C and
+    goes on). A SIGINT that came from elsewhere (dockyard is not the terminal's
+    foreground, or has no terminal) and a SIGTERM are passed on to the child.
+    """
     proc = subprocess.Popen([program, *argv[1:]], env=dict(env), cwd=cwd)
     deadline = None if timeout is None else time.monotonic() + timeout
     interrupted = False
@@ -293,8 +298,9 @@ def _run_interactive(
                 break
             except KeyboardInterrupt:
                 interrupted = True
-                if last_signal[0] != signal.SIGINT:
-                    proc.send_signal(last_signal[0])
+                if last_signal[0] != signal.SIGINT or not _terminal_foreground():
+                    with contextlib.suppress(ProcessLookupError):
+                        proc.send_signal(last_signal[0])
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
@@ -309,6 +315,17 @@ def _run_interactive(
     if check and returncode != 0:
         raise CommandError(argv, returncode)
     return Completed(argv, returncode)
+
+
+def _terminal_foreground() -> bool:
+    """True when this process's group is the foreground of its terminal: a Ctrl-C
+    typed there went to the whole group, the interactive child included."""
+    for stream in (sys.stdin, sys.stdout, sys.stderr):
+        try:
+            return os.tcgetpgrp(stream.fileno()) == os.getpgrp()
+        except (AttributeError, OSError, ValueError):
+            continue
+    return False
 
 
 class SubprocessRunner:
