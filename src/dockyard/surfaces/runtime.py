@@ -28,12 +28,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from invoke.context import Context
+if TYPE_CHECKING:  # imported when a task runs: `dockyard --list` stays fast
+    from invoke.context import Context
 
-from dockyard.adapters.runner import Runner, SubprocessRunner
-from dockyard.domain.config import Settings, find_root, load_settings
+    from dockyard.adapters.runner import Runner
+    from dockyard.domain.config import Settings
 
 __all__ = [
     "MaskedStream",
@@ -46,11 +47,17 @@ __all__ = [
 ]
 
 
+def _subprocess_runner() -> Runner:
+    from dockyard.adapters.runner import SubprocessRunner
+
+    return SubprocessRunner()
+
+
 @dataclass(frozen=True)
 class Runtime:
     """Injectable process-level inputs of a task."""
 
-    runner: Runner = field(default_factory=SubprocessRunner)
+    runner: Runner = field(default_factory=_subprocess_runner)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     cwd: Path = field(default_factory=Path.cwd)
 
@@ -70,6 +77,8 @@ def runtime_for(c: Context) -> Runtime:
 
 def settings_for(c: Context, **overrides: Any) -> Settings:
     """Settings of the repository around the current folder, all sources merged."""
+    from dockyard.domain.config import find_root, load_settings
+
     runtime = runtime_for(c)
     root_override = runtime.environ.get("DOCKYARD_ROOT")
     root = Path(root_override) if root_override else find_root(runtime.cwd)
