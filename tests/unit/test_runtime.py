@@ -6,6 +6,8 @@ import io
 import logging
 import signal
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +24,7 @@ from dockyard.errors import (
 )
 from dockyard.surfaces import runtime
 from dockyard.surfaces.runtime import MaskedStream, exit_code_for
+from dockyard.testing import FakeRunner
 
 
 @pytest.mark.parametrize(
@@ -41,8 +44,6 @@ def test_exit_code_contract(exc: BaseException, code: int) -> None:
 
 
 def test_env_file_errors_are_config_errors_that_name_file_and_line() -> None:
-    from pathlib import Path
-
     err = EnvFileError("not valid UTF-8 text", path=Path("env/.env.dev"), line=3)
     assert isinstance(err, ConfigError)
     assert str(err) == "env/.env.dev:3: not valid UTF-8 text"
@@ -109,3 +110,44 @@ def test_signals_become_keyboard_interrupts() -> None:
         for sig, handler in before.items():
             signal.signal(sig, handler)
         sys.stdout, sys.stderr = stdout, stderr
+
+
+def _build_exit(root: Path, runner: FakeRunner) -> tuple[int, str]:
+    """Run ``dev.build`` in-process with ``runner``; its exit code and message."""
+    from invoke.config import Config
+    from invoke.context import Context
+    from invoke.exceptions import Exit
+
+    from dockyard.surfaces.runtime import Runtime
+    from dockyard.surfaces.tasks.stack import collection_for
+
+    environ = {"PATH": "/usr/bin:/bin", "DOCKYARD_ROOT": str(root), "HOME": str(root)}
+    runtime = Runtime(runner=runner, environ=environ, cwd=root)
+    ctx = Context(config=Config(overrides={"dockyard_runtime": runtime, "dockyard_env": "dev"}))
+    try:
+        collection_for("dev").tasks["build"](ctx)
+    except Exit as exc:
+        return exc.code, str(exc.message)
+    return 0, ""
+
+
+def _compose(**project_response: Any) -> FakeRunner:
+    runner = FakeRunner()
+    runner.respond(["docker", "compose", "version"], stdout="Docker Compose version v2.40.3")
+    runner.respond(["docker", "compose", "-p"], **project_response)  # the build itself
+    return runner
+
+
+def test_an_interrupted_build_exits_130_not_as_a_failed_build(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.checks_support import make_project
+
+    root = make_project(tmp_path / "repo", git=False)
+    interrupted = _compose(stdout="#5 [development 2/2] RUN sleep 90", raises=KeyboardInterrupt())
+    assert _build_exit(root, interrupted) == (130, "dockyard: interrupted")
+    assert any("build" in call.argv for call in interrupted.calls)
+    failed = _compose(returncode=1, stderr="#5 [development 2/2] RUN false\n#5 ERROR: exit code: 1")
+    code, message = _build_exit(root, failed)
+    assert code == 2 and "build" in message
+    capsys.readouterr()
