@@ -2,12 +2,22 @@
 
 The library raises these and never prints or exits; the surfaces (Invoke tasks,
 the ``dockyard`` program, nox sessions) turn them into one line of text and the
-error's :attr:`DockyardError.exit_code`::
+error's :attr:`DockyardError.exit_code`. The exit-code contract, one for every
+command::
+
+    0    ok
+    1    findings, or a command that ran and failed (EXIT_FAILED)
+    2    bad input, or could not run: no engine, no compose, no file (EXIT_BAD_INPUT)
+    130  interrupted (Ctrl-C, SIGINT or SIGTERM); cleanup done (EXIT_INTERRUPTED)
+
+The tree::
 
     DockyardError                 exit 2 unless noted
     ├── UsageError                a bad argument (an env name that is a path, ...)
-    ├── ConfigError               a bad key or value in a configuration source
-    ├── EnvFileError              an env file that is missing, unreadable or malformed
+    ├── ConfigError               a bad key or value in a configuration source, or an
+    │   │                         input file that cannot be used (too large, binary,
+    │   │                         a FIFO or device, unreadable)
+    │   └── EnvFileError          an env file that is missing, unreadable or malformed
     ├── EngineError               the Docker engine cannot be reached or used
     ├── PlanError                 a plan that cannot be made or carried out safely
     └── CommandError              a subprocess failed                   (exit 1)
@@ -21,6 +31,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 __all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
     "CommandError",
     "CommandNotFoundError",
     "CommandTimeoutError",
@@ -32,11 +46,16 @@ __all__ = [
     "UsageError",
 ]
 
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
 
 class DockyardError(Exception):
     """Base class of every error dockyard raises on purpose."""
 
-    exit_code: int = 2
+    exit_code: int = EXIT_BAD_INPUT
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -53,6 +72,8 @@ class UsageError(DockyardError):
     """
 
     def __init__(self, message: str, *, argument: str | None = None) -> None:
+        if argument and argument not in message:
+            message = f"{argument}: {message}"
         super().__init__(message)
         self.argument = argument
 
@@ -60,20 +81,23 @@ class UsageError(DockyardError):
 class ConfigError(DockyardError):
     """A configuration source holds an unknown key or a value of the wrong type."""
 
-    def __init__(self, message: str, *, source: str, key: str | None = None) -> None:
-        super().__init__(f"{source}: {message}")
+    def __init__(
+        self, message: str, *, source: str, key: str | None = None, line: int | None = None
+    ) -> None:
+        where = f"{source}:{line}" if line is not None else source
+        DockyardError.__init__(self, f"{where}: {message}")
         self.source = source
         self.key = key
+        self.line = line
+        self.detail = message
 
 
-class EnvFileError(DockyardError):
+class EnvFileError(ConfigError):
     """An env file cannot be used: missing, a directory, unreadable, undecodable."""
 
     def __init__(self, message: str, *, path: Path, line: int | None = None) -> None:
-        where = f"{path}:{line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}")
+        super().__init__(message, source=str(path), line=line)
         self.path = path
-        self.line = line
 
 
 class EngineError(DockyardError):
@@ -87,7 +111,7 @@ class PlanError(DockyardError):
 class CommandError(DockyardError):
     """A subprocess exited non-zero. Carries argv, return code and the tail of stderr."""
 
-    exit_code = 1
+    exit_code = EXIT_FAILED
 
     def __init__(
         self,
@@ -111,7 +135,7 @@ class CommandError(DockyardError):
 class CommandNotFoundError(CommandError):
     """The program to run is not on PATH."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, program: str) -> None:
         super().__init__(

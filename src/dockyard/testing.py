@@ -38,6 +38,7 @@ class _Response:
     returncode: int
     stdout: str
     stderr: str
+    raises: BaseException | None = None
 
 
 @dataclass
@@ -55,10 +56,21 @@ class FakeRunner:
     _responses: list[_Response] = field(default_factory=list)
 
     def respond(
-        self, argv: Sequence[str], *, returncode: int = 0, stdout: str = "", stderr: str = ""
+        self,
+        argv: Sequence[str],
+        *,
+        returncode: int = 0,
+        stdout: str = "",
+        stderr: str = "",
+        raises: BaseException | None = None,
     ) -> None:
-        """Answer calls starting with ``argv`` with this result."""
-        self._responses.append(_Response(tuple(argv), returncode, stdout, stderr))
+        """Answer calls starting with ``argv`` with this result.
+
+        ``raises``: the call raises it instead (after handing ``stdout`` to
+        ``on_output``), e.g. ``KeyboardInterrupt()`` for a Ctrl-C during a build, or
+        a :class:`~dockyard.errors.CommandTimeoutError`.
+        """
+        self._responses.append(_Response(tuple(argv), returncode, stdout, stderr, raises))
 
     def run(
         self,
@@ -76,9 +88,11 @@ class FakeRunner:
         self.calls.append(Call(argv, dict(env), cwd, timeout, capture, stdin))
         if argv[0] in self.missing:
             raise CommandNotFoundError(argv[0])
+        raises: BaseException | None = None
         for response in reversed(self._responses):
             if argv[: len(response.prefix)] == response.prefix:
                 done = Completed(argv, response.returncode, response.stdout, response.stderr)
+                raises = response.raises
                 break
         else:
             if self.strict:
@@ -87,6 +101,8 @@ class FakeRunner:
         if on_output is not None:
             for line in (done.stdout + done.stderr).splitlines():
                 on_output(line)
+        if raises is not None:
+            raise raises
         if check and not done.ok:
             raise CommandError(argv, done.returncode, tail(done.stderr))
         return done

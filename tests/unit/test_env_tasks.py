@@ -119,7 +119,7 @@ def test_bad_env_name_is_one_line_exit_2(project: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     expected = (
-        "dockyard: error: invalid environment name '../../etc/passwd': use letters, digits, "
+        "dockyard: error: --env: invalid environment name '../../etc/passwd': use letters, digits, "
         "'-' and '_' (a name, not a path)"
     )
     assert done.stderr.strip().splitlines() == [expected]

@@ -65,10 +65,10 @@ def test_read_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     """Tests run as root, who reads any file: the OS error is raised where the read happens."""
     path = write(tmp_path / ".env", "A=1\n", mode=0o000)
 
-    def refuse(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied", str(self))
+    def refuse(path: object, flags: int, *args: object) -> int:
+        raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr(Path, "read_bytes", refuse)
+    monkeypatch.setattr("dockyard.adapters.files.os.open", refuse)
     with pytest.raises(EnvFileError, match=r"\.env: permission denied"):
         read_env_file(path)
 

@@ -142,7 +142,7 @@ def test_mistyped_task_exits_2_with_the_closest_names(
     code, _ = run(root, monkeypatch, "dev.pu")
     err = capsys.readouterr().err
     assert code == 2
-    assert "did you mean: dev.up" in err
+    assert "Did you mean dev.up" in err and len(err.strip().splitlines()) == 1
     assert suggest("tset.run", ["test.run", "dev.up"]) == ["test.run"]
     assert suggest("qa.up", ["dev.up", "test.up", "dev.down"]) == ["dev.up", "test.up"]
     assert suggest("zzz", ["dev.up"]) == []

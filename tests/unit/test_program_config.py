@@ -36,3 +36,23 @@ def test_invoke_yaml_dockyard_section_is_honoured(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert "env/mine.env" in done.stdout and "GREETING" in done.stdout
+
+
+def test_list_options_repeat(tmp_path: Path) -> None:
+    """`--skip A --skip B` (as the pre-commit hook and the action pass them) and commas."""
+    import json
+
+    write(tmp_path / "docker-compose.yml", "services:\n  web:\n    image: x\n")
+    (tmp_path / ".git").mkdir()
+    args = ["check", "--format", "json", "--skip", "DF001", "--skip", "DF002,DF003"]
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    ids = {c["id"] for c in json.loads(done.stdout)["checks"]}
+    assert done.returncode in (0, 1), done.stderr
+    assert not ids & {"DF001", "DF002", "DF003"} and "DF004" in ids

@@ -59,3 +59,41 @@ def test_secret_values_and_placeholders() -> None:
 def test_image_names_and_paths_are_not_secret_values() -> None:
     assert not looks_like_secret_value("local/python-base:bookworm")
     assert not looks_like_secret_value("ghcr.io/astral-sh/uv:python3.13-trixie-slim")
+
+
+def test_url_credentials_are_secret_values_placeholders_are_not() -> None:
+    assert looks_like_secret_value("postgres://app:real9pw@db/app")
+    assert looks_like_secret_value("https://ghp_abcdefghijklmnop0123456789@github.com/o/r")
+    assert not looks_like_secret_value("postgres://app:${DB_PASSWORD}@db/app")
+    assert not looks_like_secret_value("postgres://app:changeme@db/app")
+    assert not looks_like_secret_value("postgres://postgres@db/app")
+
+
+def test_remembered_values_are_masked_anywhere_until_forgotten() -> None:
+    from dockyard.domain.secrets import forget_all, mask_text, remember
+
+    try:
+        remember("Tq7-remembered")
+        remember("abc")  # too short to remember: it would mask ordinary words
+        remember("changeme")  # a placeholder
+        assert (
+            mask_text("error: auth failed for Tq7-remembered") == f"error: auth failed for {MASK}"
+        )
+        assert mask_text("abc changeme") == "abc changeme"
+    finally:
+        forget_all()
+    assert mask_text("Tq7-remembered") == "Tq7-remembered"
+
+
+def test_masking_keeps_prose_help_columns_and_json_numbers() -> None:
+    from dockyard.domain.secrets import mask_text
+
+    for text in (
+        "env/.env.dev:4: error: line does not parse as KEY=value [ENV003]",
+        "  --prompt-for-sudo-password         Prompt user at start of session",
+        '{"pass": 17, "fail": 2}',
+        "sha256:" + "ab12" * 16,
+        "local/python-base:bookworm",
+        "postgres://postgres@db:5432/app",
+    ):
+        assert mask_text(text) == text

@@ -10,6 +10,7 @@ from invoke.config import Config
 from invoke.context import Context
 from invoke.exceptions import Exit
 
+from dockyard.adapters.runner import SubprocessRunner
 from dockyard.surfaces.runtime import Runtime
 from dockyard.surfaces.tasks import build_namespace
 from dockyard.surfaces.tasks.check import check
@@ -94,3 +95,48 @@ def test_github_appends_step_summary(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert out.startswith("::warning file=.pre-commit-config.yaml,title=dockyard PC001")
     text = summary.read_text()
     assert text.startswith("earlier step\n") and "| PC001 | ❌ fail |" in text
+
+
+def test_output_never_replaces_a_source_or_tracked_file_without_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)  # everything staged: git tracks every file
+    original = (root / "pyproject.toml").read_bytes()
+    with pytest.raises(Exit) as exc:
+        check(_ctx(root), output="pyproject.toml")
+    assert exc.value.code == 2
+    assert "--force" in str(exc.value.message)
+    assert (root / "pyproject.toml").read_bytes() == original
+    (root / "notes.txt").write_text("mine\n")
+    runner = SubprocessRunner()
+    runner.run(["git", "add", "notes.txt"], env=git_environ(root), cwd=root)
+    with pytest.raises(Exit, match="git tracks"):
+        check(_ctx(root), output="notes.txt")
+    assert (root / "notes.txt").read_text() == "mine\n"
+    # --force: replaced, the original kept beside it
+    assert _exit_code(_ctx(root), output="notes.txt", force=True) == 0
+    assert (root / "notes.txt.bak").read_text() == "mine\n"
+    assert "checks:" in (root / "notes.txt").read_text()
+    # a second --force keeps the first backup and puts the next under .dockyard/backups
+    assert _exit_code(_ctx(root), output="notes.txt", force=True) == 0
+    assert (root / "notes.txt.bak").read_text() == "mine\n"
+    assert len(list((root / ".dockyard/backups").iterdir())) == 1
+    assert _exit_code(_ctx(root), output="pyproject.toml", force=True) == 0
+    assert (root / "pyproject.toml.bak").read_bytes() == original
+    capsys.readouterr()
+
+
+def test_output_over_an_untracked_report_is_fine_and_bad_targets_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = make_project(tmp_path)
+    assert _exit_code(_ctx(root), output="report.txt") == 0
+    assert _exit_code(_ctx(root), output="report.txt") == 0  # a rerun replaces its report
+    for target, says in (("no/such/report.txt", "does not exist"), ("env", "is a directory")):
+        with pytest.raises(Exit) as exc:
+            check(_ctx(root), output=target)
+        assert exc.value.code == 2
+        message = str(exc.value.message)
+        assert "\n" not in message and target in message and says in message
+    assert sorted(p.name for p in root.iterdir() if p.name.startswith(".report")) == []
+    capsys.readouterr()

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from dockyard.adapters.runner import Runner
-from dockyard.errors import CommandError
+from dockyard.errors import CommandError, ConfigError
 
 __all__ = ["ignore_rules", "ignored", "is_repository", "tracked"]
 
@@ -37,11 +37,25 @@ def tracked(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str,
     return {Path(p) for p in done.stdout.split("\0") if p}
 
 
+def _guard_ignore_files(root: Path, rels: Iterable[str]) -> None:
+    """Refuse a ``.gitignore`` on the way to ``rels`` that is not a regular file: git would
+    block on a FIFO, or read a device for ever."""
+    folders = {root}
+    for rel in rels:
+        folders.update(root / parent for parent in Path(rel).parents)
+    for folder in folders:
+        path = folder / ".gitignore"
+        if (path.exists() or path.is_symlink()) and not path.is_file():
+            shown = path.relative_to(root) if root in path.parents else path
+            raise ConfigError("not a regular file: git cannot read it", source=str(shown))
+
+
 def ignored(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str, str]) -> set[Path]:
     """The subset of ``paths`` (relative to ``root``) that .gitignore rules hide."""
     rels = [str(p) for p in paths]
     if not rels:
         return set()
+    _guard_ignore_files(root, rels)
     # paths go in on stdin, NUL-separated (-z needs --stdin); exit 1 means "none ignored"
     done = runner.run(
         ["git", "check-ignore", "--no-index", "--stdin", "-z"],
@@ -72,6 +86,7 @@ def ignore_rules(
     rels = [str(p) for p in paths]
     if not rels:
         return {}
+    _guard_ignore_files(root, rels)
     done = runner.run(
         [
             "git",

@@ -240,14 +240,14 @@ def find_root(start: Path) -> Path:
 
 def layer_from_pyproject(root: Path) -> Layer:
     """``[tool.dockyard]`` of ``root/pyproject.toml`` (empty when either is absent)."""
+    from dockyard.adapters.files import read_text
+
     path = root / "pyproject.toml"
     source = "pyproject.toml"
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        data = tomllib.loads(read_text(path, what="config", display=source))
     except FileNotFoundError:
         return Layer(source, {})
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read: {_reason(exc)}", source=source) from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", source=source) from None
     table = data.get("tool", {}).get("dockyard", {})
@@ -277,7 +277,14 @@ def layer_from_environ(environ: Mapping[str, str]) -> Layer:
                     f"{var} must be an integer, got {raw!r}", source="environment", key=var
                 ) from None
         elif kind == "list":
-            values[key] = shlex.split(raw)
+            try:
+                values[key] = shlex.split(raw)
+            except ValueError as exc:  # "No closing quotation", "No escaped character"
+                raise ConfigError(
+                    f"{var} is not a valid shell-quoted command: {str(exc).lower()}",
+                    source="environment",
+                    key=var,
+                ) from None
         else:
             values[key] = raw
     return Layer("environment (DOCKYARD_*)", values)
@@ -340,7 +347,9 @@ def _validate(layer: Layer) -> None:  # noqa: PLR0912 - one branch per rule read
                     validate_env_name(str(name))
                 except UsageError as exc:
                     raise ConfigError(
-                        f"'environments': {exc}", source=layer.source, key=key
+                        f"'environments.{name}': {exc}",
+                        source=layer.source,
+                        key=f"environments.{name}",
                     ) from None
                 if not isinstance(table, Mapping):
                     raise ConfigError(
@@ -457,7 +466,3 @@ def _path(root: Path, value: str, key: str, origins: Mapping[str, str]) -> Path:
             key=key,
         )
     return root / value
-
-
-def _reason(exc: BaseException) -> str:
-    return getattr(exc, "strerror", None) or type(exc).__name__

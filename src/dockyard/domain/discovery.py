@@ -132,12 +132,19 @@ def _env_stem_files(root: Path) -> dict[str, Path]:
 
 
 def _has_services(path: Path) -> bool:
+    return bool(_SERVICES.search(sniff(path)))
+
+
+def sniff(path: Path) -> str:
+    """The text of a small regular file, or '' (a FIFO, a device, a huge or unreadable
+    file is not read here: the task that needs it says what is wrong with it)."""
+    from dockyard.adapters.files import read_text
+    from dockyard.errors import DockyardError
+
     try:
-        with path.open("rb") as handle:
-            text = handle.read(_MAX_SNIFF).decode("utf-8", "replace")
-    except OSError:
-        return False
-    return bool(_SERVICES.search(text))
+        return read_text(path, what="compose")
+    except (DockyardError, OSError):
+        return ""
 
 
 def discover_names(root: Path, *, skip: Sequence[str] = ()) -> list[str]:
@@ -249,14 +256,8 @@ def _used_together(named: Path, base: Path) -> bool:
     pattern = re.compile(
         rf"-f\s+\S*{re.escape(base.name)}\s+.*-f\s+\S*{re.escape(named.name)}"
     )
-    for path in (named, base.parent / "Makefile", named.parent.parent / "Makefile"):
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace") if path.is_file() else ""
-        except OSError:
-            continue
-        if pattern.search(text):
-            return True
-    return False
+    files = (named, base.parent / "Makefile", named.parent.parent / "Makefile")
+    return any(pattern.search(sniff(path)) for path in files)
 
 
 def _references(body: Any) -> set[str]:
@@ -298,12 +299,8 @@ def makefile_env_files(
     runs) tells which env files
     compose interpolates with. Simple ``VAR = value`` definitions are expanded.
     """
-    path = root / "Makefile"
-    try:
-        if not path.is_file() or path.stat().st_size > _MAX_SNIFF:
-            return ()
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
+    text = sniff(root / "Makefile")
+    if not text:
         return ()
     variables = {m["name"]: m["value"].strip() for m in _MAKE_VAR.finditer(text)}
     for _ in range(3):
@@ -348,12 +345,7 @@ def compose_project_name(files: Sequence[Path], environ: Mapping[str, str]) -> s
         return _normalize(explicit)
     name: str | None = None
     for path in files:
-        try:
-            with path.open("rb") as handle:
-                text = handle.read(_MAX_SNIFF).decode("utf-8", "replace")
-        except OSError:
-            continue
-        match = _NAME_KEY.search(text)
+        match = _NAME_KEY.search(sniff(path))
         if match and "$" not in match["name"]:
             name = match["name"]
     return _normalize(name or folder.resolve().name)
@@ -369,12 +361,11 @@ def _safe_load(path: Path) -> Any:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    text = sniff(path)
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(_MAX_SNIFF * 4)
         # round-trip: compose's own tags (!reset, !override) load as tagged values
-        return YAML(typ="rt").load(raw.decode("utf-8", "replace"))
-    except (OSError, YAMLError, ValueError):
+        return YAML(typ="rt").load(text) if text else None
+    except (YAMLError, ValueError):
         return None
 
 

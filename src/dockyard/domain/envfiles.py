@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from dockyard.errors import EnvFileError
+from dockyard.adapters.files import read_text
+from dockyard.domain.secrets import is_secret_key, remember
+from dockyard.errors import ConfigError, EnvFileError
 
 __all__ = [
     "EnvEntry",
@@ -132,23 +134,16 @@ def read_env_file(path: Path, *, display: Path | None = None, hint: str = "") ->
     """
     shown = display or path
     try:
-        raw = path.read_bytes()
+        text = read_text(path, what="env", display=shown)
     except FileNotFoundError:
         raise EnvFileError("not found" + (f"; {hint}" if hint else ""), path=shown) from None
-    except IsADirectoryError:
-        raise EnvFileError("is a directory, not an env file", path=shown) from None
-    except PermissionError:
-        raise EnvFileError("permission denied: cannot read it", path=shown) from None
-    except OSError as exc:
-        raise EnvFileError(f"cannot read: {exc.strerror}", path=shown) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise EnvFileError("not valid UTF-8", path=shown, line=line) from None
-    if "\x00" in text:
-        raise EnvFileError("contains NUL bytes: not a text file", path=shown)
-    return parse_env_text(text, shown)
+    except ConfigError as exc:
+        raise EnvFileError(exc.detail, path=shown, line=exc.line) from None
+    parsed = parse_env_text(text, shown)
+    for entry in parsed.entries:
+        if is_secret_key(entry.key):
+            _remember(entry.value)
+    return parsed
 
 
 def resolve(
@@ -198,7 +193,26 @@ def resolve(
             continue
         top, *rest = layers
         result[key] = Resolved(key, top.value, top.source, top.origin, tuple(rest))
+        if is_secret_key(key):
+            for layer in layers:
+                _remember(layer.value)
     return result
+
+
+def _remember(value: str | None) -> None:
+    """Have every output mask this secret value (see :func:`secrets.remember`).
+
+    Plain lowercase words (``postgres``) and numbers are left out: they also name
+    images, users, hosts and ports, and lines that show them next to their key are
+    masked by key anyway.
+    """
+    if (
+        value
+        and len(value) >= 6
+        and not value.isdigit()
+        and not (value.isalpha() and value.islower())
+    ):
+        remember(value)
 
 
 def _leading_blank_lines(original: str) -> int:

@@ -208,15 +208,9 @@ def _project_name(  # noqa: PLR0917 - one value of each source, named at the cal
 
 
 def _declares_name(files: tuple[Path, ...]) -> bool:
-    from dockyard.domain.discovery import _NAME_KEY
+    from dockyard.domain.discovery import _NAME_KEY, sniff
 
-    for path in files:
-        try:
-            if _NAME_KEY.search(path.read_text(encoding="utf-8", errors="replace")):
-                return True
-        except OSError:
-            continue
-    return False
+    return any(_NAME_KEY.search(sniff(path)) for path in files)
 
 
 def _service(
@@ -233,10 +227,12 @@ def _service(
 def default_env(
     top: Mapping[str, Any], environments: Mapping[str, Environment], origins: Mapping[str, str]
 ) -> str:
-    """The configured default environment; else ``dev`` or the only one discovered."""
+    """The configured default environment; where the environments were discovered and
+    none is called ``dev`` (``local``, ``production``), the first one."""
     wanted = str(top["default_env"])
     if wanted in environments or origins.get("default_env", "default") != "default":
         return wanted
-    return next(iter(environments), wanted)
+    discovered = [e for e in environments.values() if e.origin not in ("standard", "configuration")]
+    return discovered[0].name if discovered else wanted
 
 

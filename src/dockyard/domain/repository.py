@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from dockyard.adapters.files import read_text
 from dockyard.adapters.runner import Runner
 from dockyard.domain.composefiles import merge_files
 from dockyard.domain.config import Environment, Settings
@@ -35,8 +36,6 @@ from dockyard.errors import CommandError, ConfigError, DockyardError
 __all__ = ["ComposeFile", "ComposeStack", "PythonProject", "Repository"]
 
 Manager = Literal["uv", "poetry", "pip"]
-_MAX_COMPOSE = 4 << 20
-_MAX_DOCKERFILE = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -190,16 +189,14 @@ class Repository:
             return ComposeFile(rel, None, "compose file not found")
         if not path.is_file():
             return ComposeFile(rel, None, "not a regular file")
+        text = read_text(path, what="compose", display=rel)  # bounded, regular files only
         try:
-            if path.stat().st_size > _MAX_COMPOSE:
-                return ComposeFile(rel, None, f"larger than {_MAX_COMPOSE >> 20} MiB")
-            text = path.read_bytes().decode("utf-8-sig")
             data = YAML(typ="rt").load(text)
         except YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f":{mark.line + 1}" if mark is not None else ""
             raise ConfigError("invalid YAML", source=f"{rel}{where}") from None
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except ValueError as exc:
             raise ConfigError(f"cannot read: {exc}", source=str(rel)) from None
         if data is None:
             return ComposeFile(rel, None, "empty compose file")
@@ -327,16 +324,10 @@ class Repository:
 
     def _parse_dockerfile(self, path: Path) -> Dockerfile:
         rel = self.rel(path)
-        if not path.is_file():
-            raise ConfigError("Dockerfile not found", source=str(rel))
         try:
-            if path.stat().st_size > _MAX_DOCKERFILE:
-                raise ConfigError(f"larger than {_MAX_DOCKERFILE >> 20} MiB", source=str(rel))
-            text = path.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"cannot read: {exc}", source=str(rel)) from None
-        if "\0" in text:
-            raise ConfigError("binary content, not a Dockerfile", source=str(rel))
+            text = read_text(path, what="dockerfile", display=rel)
+        except FileNotFoundError:
+            raise ConfigError("Dockerfile not found", source=str(rel)) from None
         return parse_dockerfile(text, rel)
 
 

@@ -109,9 +109,10 @@ class DockyardProgram(Program):
         unknown = _UNKNOWN.match(str(exc))
         if unknown and not unknown["word"].startswith("-"):
             close = suggest(unknown["word"], self._task_names())
+            # one line, as every usage error: the closest names, then where the rest are
             if close:
-                message += f"\n  did you mean: {', '.join(close)}?"
-            message += "\n  `dockyard --list` shows every task"
+                message += f" Did you mean {', '.join(close)}?"
+            message += " (`dockyard --list` shows every task)"
         return Exit(message, code=EXIT_USAGE)
 
     def _task_names(self) -> list[str]:
@@ -123,6 +124,9 @@ class DockyardProgram(Program):
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: build the namespace for this folder and run."""
+    from dockyard.surfaces.runtime import install_process_guards
+
+    install_process_guards()  # SIGINT/SIGTERM as Ctrl-C; masked stdout/stderr
     program = DockyardProgram(
         namespace=build_namespace(),
         name="dockyard",

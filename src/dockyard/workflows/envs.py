@@ -8,14 +8,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.adapters import git
-from dockyard.adapters.files import create_exclusive
+from dockyard.adapters.files import create_exclusive, read_text
 from dockyard.adapters.runner import Runner
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.envfiles import EnvFile, Resolved, read_env_file, resolve
 from dockyard.domain.findings import Finding, Level
 from dockyard.domain.identity import host_ids
 from dockyard.domain.secrets import is_placeholder, is_secret_key, looks_like_secret_value
-from dockyard.errors import EnvFileError
+from dockyard.errors import ConfigError, EnvFileError
 
 __all__ = [
     "Explanation",
@@ -94,23 +94,24 @@ def init_env(settings: Settings, env: Environment) -> InitResult:
     if env.env_file.exists() or env.env_file.is_symlink():
         return InitResult(shown, created=False, keys=0)
     try:
-        text = example.read_text(encoding="utf-8-sig")
+        text = read_text(example, what="env", display=settings.relative(example))
     except FileNotFoundError:
         raise EnvFileError(
             "example not found: it is the template env.init copies", path=settings.relative(example)
         ) from None
-    except IsADirectoryError:
-        raise EnvFileError(
-            "is a directory, not an env file", path=settings.relative(example)
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EnvFileError(f"cannot read: {exc}", path=settings.relative(example)) from None
+    except ConfigError as exc:
+        raise EnvFileError(exc.detail, path=settings.relative(example), line=exc.line) from None
     parsed = read_env_file(example, display=settings.relative(example))
-    env.env_file.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        env.env_file.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where the folder should be, read-only, ...
+        raise EnvFileError(f"cannot create its folder: {exc.strerror or exc}", path=shown) from None
     try:
         create_exclusive(env.env_file, text, mode=0o600)
     except FileExistsError:  # created by someone else meanwhile: theirs stays
         return InitResult(shown, created=False, keys=0)
+    except OSError as exc:
+        raise EnvFileError(f"cannot create: {exc.strerror or exc}", path=shown) from None
     return InitResult(shown, created=True, keys=len(parsed.keys()))
 
 

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from dockyard.adapters.files import read_text
 from dockyard.domain.checks.context import CheckContext
 from dockyard.domain.checks.registry import CheckSet, Hit
 from dockyard.domain.findings import Level
@@ -76,7 +77,7 @@ def no_literal_secrets(ctx: CheckContext) -> Iterator[Hit]:
 def host_ids_by_name(ctx: CheckContext) -> Iterator[Hit]:
     """No ``${UID}``/``${GID}``; the service's build passes HOST_UID/HOST_GID if declared."""
     for compose in ctx.compose_files():
-        text = (ctx.settings.root / compose.path).read_text(encoding="utf-8")
+        text = read_text(ctx.settings.root / compose.path, what="compose", display=compose.path)
         for number, line in enumerate(text.splitlines(), start=1):
             if line.lstrip().startswith("#"):
                 continue

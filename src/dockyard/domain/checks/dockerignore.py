@@ -99,12 +99,6 @@ def _beside(build: BuildInfo) -> Path | None:
 
 
 def _read(path: Path) -> str:
-    from dockyard.errors import ConfigError
+    from dockyard.adapters.files import read_text
 
-    try:
-        data = path.read_bytes()[: 1 << 20]
-    except OSError as exc:
-        raise ConfigError(f"cannot read: {exc.strerror}", source=str(path)) from None
-    if b"\0" in data:
-        raise ConfigError("binary content, not an ignore file", source=str(path))
-    return data.decode("utf-8", "replace")
+    return read_text(path, what="ignore")

@@ -20,7 +20,17 @@ FORMATS: tuple[Format, ...] = ("text", "json", "junit", "sarif", "github")
 
 
 def render(report: Report, fmt: str, *, terminal: bool = False, width: int = 100) -> str:
-    """``report`` in format ``fmt``; ``terminal`` picks a rich table for text."""
+    """``report`` in format ``fmt``; ``terminal`` picks a rich table for text.
+
+    Whatever the format, credential-shaped text is masked
+    (:func:`~dockyard.domain.secrets.mask_text`): a finding's message may quote a file.
+    """
+    from dockyard.domain.secrets import mask_text
+
+    return mask_text(_render(report, fmt, terminal=terminal, width=width))
+
+
+def _render(report: Report, fmt: str, *, terminal: bool, width: int) -> str:
     from dockyard.errors import UsageError
 
     if fmt == "text":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from invoke.collection import Collection
 from dockyard.surfaces.tasks import check, env, layout, stack, venv, wheels
 
 __all__ = ["build_namespace", "check", "env", "layout", "stack", "venv", "wheels"]
+
+_ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")  # as domain.config checks it
 
 
 def build_namespace(environments: Iterable[str] | None = None) -> Collection:
@@ -52,14 +55,18 @@ def _configured_environments() -> list[str]:
     standard = any((root / "compose").glob("docker-compose.*.yml"))
     found = [] if standard else discover_names(root)
     names = dict.fromkeys(found or DEFAULT_ENVIRONMENTS, True)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    from dockyard.adapters.files import read_text
+    from dockyard.errors import ConfigError
+
+    try:  # bounded: a FIFO or /dev/zero here is reported when a task runs
+        data = tomllib.loads(read_text(path, what="config"))
         tables = data["tool"]["dockyard"]["environments"]
         for name, table in tables.items():
-            names[str(name)] = bool(table.get("enabled", True))
+            if _ENV_NAME.match(str(name)):  # a bad name is reported when a task runs
+                names[str(name)] = bool(table.get("enabled", True))
     except (
         OSError,
-        UnicodeDecodeError,
+        ConfigError,
         tomllib.TOMLDecodeError,
         KeyError,
         TypeError,

@@ -189,6 +189,8 @@ def relocate(c: Context, dry_run: bool = False, env: str | None = None) -> None:
 
     settings = settings_for(c)
     runtime = runtime_for(c)
+    if env is not None:
+        settings.environment(env)  # a name, and a known one: one line, exit 2 otherwise
     app_image = None if dry_run else _app_image(settings, env, runtime)
     plan = plan_relocate(
         settings,
