@@ -30,6 +30,9 @@ def _user(repo: Repository, service: Service) -> str | None:
             return None
         info = effective_user(dockerfile, service.build.target, service.build.args)
         name = info.resolved if info is not None else None
+        if info is not None and name is not None and name.split(":")[0].isdigit():
+            # USER ${HOST_UID}:${HOST_GID}: the name is the one the image gave that uid
+            name = service.build.args.get("APP_USER") or info.stage.args().get("APP_USER")
     if name is None or is_root_user(name) or name.split(":")[0].isdigit():
         return None  # root, or a bare uid: the editor's default user is as good
     return name.split(":")[0]
