@@ -56,7 +56,7 @@ def test_config_points_at_the_environment_and_keeps_dockyard_ids(tmp_path: Path)
         user="app",
         has_command=True,
     )
-    assert config["dockerComposeFile"] == ["../compose/a.yml", "../compose/b.yml"]
+    assert config["dockerComposeFile"] == ["../compose/a.yml", "../compose/b.yml", "compose.yml"]
     assert (config["service"], config["workspaceFolder"]) == ("web", "/srv")
     assert config["updateRemoteUserUID"] is False
     assert config["remoteUser"] == "app"
@@ -68,12 +68,15 @@ def test_config_points_at_the_environment_and_keeps_dockyard_ids(tmp_path: Path)
 def test_layout_init_writes_what_the_task_writes(scaffolded: Path) -> None:
     path = scaffolded / ".devcontainer/devcontainer.json"
     written = json.loads(path.read_text())
+    compose = (scaffolded / ".devcontainer/compose.yml").read_text()
     done = _dockyard(scaffolded, "devcontainer", "--dry-run")
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == written
+    shown = done.stdout.split("# .devcontainer/compose.yml\n")
+    assert json.loads(shown[0].removeprefix("# .devcontainer/devcontainer.json\n")) == written
+    assert shown[1] == compose
     assert written["workspaceFolder"] == "/app"  # compose's `..:/app`
     assert written["remoteUser"] == "app"  # the template's APP_USER
-    assert written["dockerComposeFile"] == "../compose/docker-compose.dev.yml"
+    assert written["dockerComposeFile"] == ["../compose/docker-compose.dev.yml", "compose.yml"]
 
 
 def test_the_task_refuses_to_replace_a_file_that_differs(scaffolded: Path) -> None:

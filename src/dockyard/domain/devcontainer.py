@@ -11,6 +11,10 @@ mapping to write as ``.devcontainer/devcontainer.json``.
   update skips when the gid is taken, and would differ from dockyard's image);
 * ``initializeCommand``: ``dockyard <env>.build`` on the host first, so a stale image
   (other ids, an older lock) is rebuilt before the editor starts it;
+* a compose file of its own (:func:`devcontainer_compose`, listed last): dockyard's
+  compose project name, and the image dockyard built instead of a build of the
+  editor's (which would read none of the environment's variables: ``BASE_IMAGE``,
+  ``HOST_UID``, ...);
 * ``shutdownAction: stopCompose``: closing the editor stops the stack.
 """
 
@@ -21,9 +25,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-__all__ = ["FOLDER", "devcontainer_config", "workspace_folder"]
+__all__ = ["COMPOSE", "FOLDER", "devcontainer_compose", "devcontainer_config", "workspace_folder"]
 
 FOLDER = ".devcontainer"
+COMPOSE = "compose.yml"
 
 
 def workspace_folder(root: Path, binds: Sequence[tuple[str, str]]) -> str | None:
@@ -66,10 +71,10 @@ def devcontainer_config(
     without a command of its own gets ``overrideCommand`` so that it stays up.
     """
     folder = root / FOLDER
-    files = [os.path.relpath(root / path, folder) for path in compose_files]
+    files = [os.path.relpath(root / path, folder) for path in compose_files] + [COMPOSE]
     config: dict[str, Any] = {
         "name": f"{project} ({env})",
-        "dockerComposeFile": files if len(files) != 1 else files[0],
+        "dockerComposeFile": files,
         "service": service,
         "workspaceFolder": workspace_folder(root, binds) or "/",
         "initializeCommand": ["dockyard", f"{env}.build"],
@@ -80,3 +85,24 @@ def devcontainer_config(
     if user is not None:
         config["remoteUser"] = user
     return config
+
+
+def devcontainer_compose(*, env: str, project: str, service: str, image: str, built: bool) -> str:
+    """The compose file the editor adds after the environment's (``.devcontainer/compose.yml``).
+
+    It names dockyard's compose project, so the editor's container is the one
+    ``dockyard ENV.down`` stops, and for a built service replaces the build with the
+    image ``dockyard ENV.build`` made (``!reset``: compose 2.24 or later).
+    """
+    lines = [
+        "# Written by dockyard for the editor's dev container: dockyard's compose project,",
+        f"# and the image `dockyard {env}.build` made for this host's uid/gid (the editor's",
+        "# initializeCommand runs it first) instead of a build of the editor's own.",
+        f"name: {project}",
+        "services:",
+        f"  {service}:",
+    ]
+    if built:
+        lines.append("    build: !reset null")
+    lines.append(f"    image: {image}")
+    return "\n".join(lines) + "\n"

@@ -134,14 +134,16 @@ def scaffold_files(
     builder.put("docker/Dockerfile.dockerignore", dockerignore_template(), force=force)
     builder.put("tasks.py", template("tasks.py.tmpl", project), force=force)
     builder.put("noxfile.py", template("noxfile.py.tmpl", project), force=force)
-    builder.put(".devcontainer/devcontainer.json", _devcontainer(builder, project), force=force)
+    config, compose = _devcontainer(builder, project)
+    builder.put(".devcontainer/devcontainer.json", config, force=force)
+    builder.put(".devcontainer/compose.yml", compose, force=force)
 
 
-def _devcontainer(builder: PlanBuilder, project: str) -> str:
+def _devcontainer(builder: PlanBuilder, project: str) -> tuple[str, str]:
     """The editor's view of the scaffolded dev environment (see dockyard.domain.devcontainer)."""
     import json
 
-    from dockyard.domain.devcontainer import devcontainer_config
+    from dockyard.domain.devcontainer import devcontainer_compose, devcontainer_config
 
     config = devcontainer_config(
         root=builder.root,
@@ -153,7 +155,10 @@ def _devcontainer(builder: PlanBuilder, project: str) -> str:
         user="app",
         has_command=False,
     )
-    return json.dumps(config, indent=2) + "\n"
+    compose = devcontainer_compose(
+        env="dev", project=f"{project}-dev", service="app", image=f"{project}-dev-app", built=True
+    )
+    return json.dumps(config, indent=2) + "\n", compose
 
 
 def fix_gitignore_file(builder: PlanBuilder, committed_envs: Sequence[str] = ("ci",)) -> None:

@@ -38,9 +38,9 @@ def _user(repo: Repository, service: Service) -> str | None:
     return name.split(":")[0]
 
 
-def render(repo: Repository, env: str | None) -> dict[str, Any]:
-    """The devcontainer.json mapping for environment ``env`` of ``repo``."""
-    from dockyard.domain.devcontainer import devcontainer_config
+def render(repo: Repository, env: str | None) -> tuple[dict[str, Any], str]:
+    """devcontainer.json (as a mapping) and its compose file, for ``env`` of ``repo``."""
+    from dockyard.domain.devcontainer import devcontainer_compose, devcontainer_config
     from dockyard.errors import ConfigError
 
     stack = repo.stack(env)
@@ -53,7 +53,7 @@ def render(repo: Repository, env: str | None) -> dict[str, Any]:
             key="service",
         )
     binds = [(v.source or "", v.target) for v in app.volumes if v.kind == "bind"]
-    return devcontainer_config(
+    config = devcontainer_config(
         root=repo.root,
         env=stack.env.name,
         project=stack.project_name,
@@ -63,6 +63,14 @@ def render(repo: Repository, env: str | None) -> dict[str, Any]:
         user=_user(repo, app),
         has_command=app.command is not None,
     )
+    compose = devcontainer_compose(
+        env=stack.env.name,
+        project=stack.project_name,
+        service=app.name,
+        image=app.image or f"{stack.project_name}-{app.name}",
+        built=app.build is not None,
+    )
+    return config, compose
 
 
 @task(
@@ -76,15 +84,17 @@ def render(repo: Repository, env: str | None) -> dict[str, Any]:
 def devcontainer(
     c: Context, env: str | None = None, dry_run: bool = False, force: bool = False
 ) -> None:
-    """Write .devcontainer/devcontainer.json: the environment's compose files and service.
+    """Write .devcontainer/: devcontainer.json and compose.yml for the environment.
 
     The editor opens the container dockyard builds: the workspace where the bind mount
     puts the repository, the image's app user, no uid update of its own (the image is
     built for this host's ids), `dockyard ENV.build` first so a stale image is rebuilt,
-    and the stack stopped when the editor closes. Changes: .devcontainer/devcontainer.json.
+    and the stack stopped when the editor closes. compose.yml keeps dockyard's project
+    name and puts the image dockyard built in place of a build of the editor's own.
+    Changes: .devcontainer/devcontainer.json, .devcontainer/compose.yml.
     """
     from dockyard.adapters.files import atomic_write
-    from dockyard.domain.devcontainer import FOLDER
+    from dockyard.domain.devcontainer import COMPOSE, FOLDER
     from dockyard.domain.repository import Repository
     from dockyard.errors import UsageError
     from dockyard.surfaces.runtime import runtime_for, settings_for
@@ -92,17 +102,24 @@ def devcontainer(
     runtime = runtime_for(c)
     settings = settings_for(c)
     repo = Repository(settings, runtime.runner, runtime.environ)
-    text = json.dumps(render(repo, env or "dev"), indent=2) + "\n"
-    path = settings.root / FOLDER / "devcontainer.json"
+    config, compose = render(repo, env or "dev")
+    folder = settings.root / FOLDER
+    files = {
+        folder / "devcontainer.json": json.dumps(config, indent=2) + "\n",
+        folder / COMPOSE: compose,
+    }
     if dry_run:
-        echo(text.rstrip())
+        for path, text in files.items():
+            echo(f"# {settings.relative(path)}", text.rstrip())
         return
-    if path.exists() and path.read_text(encoding="utf-8") != text and not force:
-        raise UsageError(
-            f"{settings.relative(path)}: exists and differs; --force replaces it "
-            "(--dry-run shows the new one)",
-            argument="--force",
-        )
-    path.parent.mkdir(exist_ok=True)
-    atomic_write(path, text)
-    echo(f"wrote {settings.relative(path)}")
+    for path, text in files.items():
+        if path.exists() and path.read_text(encoding="utf-8") != text and not force:
+            raise UsageError(
+                f"{settings.relative(path)}: exists and differs; --force replaces it "
+                "(--dry-run shows the new one)",
+                argument="--force",
+            )
+    folder.mkdir(exist_ok=True)
+    for path, text in files.items():
+        atomic_write(path, text)
+        echo(f"wrote {settings.relative(path)}")
