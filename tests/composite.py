@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-__all__ = ["Run", "run_composite"]
+__all__ = ["Run", "make_user_bin", "run_composite"]
 
 _EXPR = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 _TOKEN = re.compile(
@@ -217,3 +218,33 @@ def run_composite(
         for name, body in (spec.get("outputs") or {}).items()
     }
     return run
+
+
+def make_user_bin(folder: Path) -> str | None:
+    """Make ``folder/bin`` with ``python`` and ``dockyard`` another uid can run.
+
+    A venv of the system python3 that sees this interpreter's packages (whose own
+    python may live where that user cannot go); ``uv`` beside them when this
+    interpreter has it. Returns why it cannot be made, or None.
+    """
+    system = Path("/usr/bin/python3")
+    if not system.exists():
+        return "no /usr/bin/python3 for the unprivileged user"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o755)
+    subprocess.run([str(system), "-m", "venv", "--without-pip", str(folder)], check=True)
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    lib = folder / f"lib/python{version}/site-packages"
+    if not lib.is_dir():
+        return f"/usr/bin/python3 is not {version}, the version the tests run"
+    site = next(p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir())
+    (lib / "dockyard-tests.pth").write_text(f"import site; site.addsitedir({str(site)!r})\n")
+    program = folder / "bin/dockyard"
+    program.write_text(
+        f"#!{folder}/bin/python\nfrom dockyard.surfaces.program import main\nmain()\n"
+    )
+    program.chmod(0o755)
+    uv = Path(sys.executable).parent / "uv"
+    if uv.is_file():
+        (folder / "bin/uv").symlink_to(uv.resolve())
+    return None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -18,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.composite import run_composite
+from tests.composite import make_user_bin, run_composite
 
 pytestmark = pytest.mark.engine
 
@@ -40,26 +38,11 @@ services:
 
 @pytest.fixture(scope="module")
 def user_bin() -> Iterator[Path]:
-    """A bin folder uid 4242 can run: ``python`` (a venv of the system python3 that sees
-    this interpreter's packages, whose own python may live where that user cannot go)
-    and ``dockyard``."""
-    system = Path("/usr/bin/python3")
-    if not system.exists():
-        pytest.skip("no /usr/bin/python3 for the unprivileged user")
+    """``python`` and ``dockyard`` that uid 4242 can run."""
     folder = Path(tempfile.mkdtemp(prefix="surfaces-userpy-"))
-    folder.chmod(0o755)
-    subprocess.run([str(system), "-m", "venv", "--without-pip", str(folder)], check=True)
-    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
-    lib = folder / f"lib/python{version}/site-packages"
-    if not lib.is_dir():
-        pytest.skip(f"/usr/bin/python3 is not {version}, the version the tests run")
-    site = next(p for p in map(Path, sys.path) if p.name == "site-packages" and p.is_dir())
-    (lib / "dockyard-tests.pth").write_text(f"import site; site.addsitedir({str(site)!r})\n")
-    program = folder / "bin/dockyard"
-    program.write_text(
-        f"#!{folder}/bin/python\nfrom dockyard.surfaces.program import main\nmain()\n"
-    )
-    program.chmod(0o755)
+    reason = make_user_bin(folder)
+    if reason:
+        pytest.skip(reason)
     yield folder / "bin"
     shutil.rmtree(folder, ignore_errors=True)
 
