@@ -50,7 +50,10 @@ def _body(spec: SessionSpec, env: str) -> Callable[[nox.Session], None]:
             extra = list(session.posargs) if index == spec.posargs else []
             _dockyard(session, *_argv(step, env), *extra)
 
-    run.__doc__ = f"{spec.summary[0].upper()}{spec.summary[1:]} ({env})."
+    summary = spec.summary
+    if not summary.startswith("dockyard"):
+        summary = summary[:1].upper() + summary[1:]
+    run.__doc__ = f"{summary} ({env})."
     return run
 
 
