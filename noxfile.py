@@ -20,7 +20,7 @@ import nox
 
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
-nox.options.sessions = ["ci"]
+nox.options.sessions = ["ci"]  # the test suite; the factory's docker-* sessions run when named
 
 ROOT = Path(__file__).parent
 PYPROJECT = nox.project.load_toml("pyproject.toml")

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from dockyard.surfaces.sessions import install
+from dockyard.surfaces.sessions import MISSING, install
 
-__all__ = ["install"]
+__all__ = ["MISSING", "install"]

@@ -44,14 +44,15 @@ def test_workflow_passes_actionlint() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_action_is_composite_and_runs_check_with_github_format() -> None:
+def test_action_is_composite_and_runs_the_resolved_task() -> None:
     action = _yaml(ROOT / "action.yml")
     assert action["runs"]["using"] == "composite"
     steps = action["runs"]["steps"]
     runs = [s for s in steps if "run" in s]
     assert all(s.get("shell") == "bash" for s in runs)
-    script = runs[-1]["run"]
-    assert "--format github" in script and 'dockyard "${argv[@]}"' in script
+    (task,) = [s for s in runs if s.get("id") == "task"]
+    assert 'dockyard "${argv[@]}"' in task["run"] and 'exit "$status"' in task["run"]
+    assert action["inputs"]["task"]["default"] == "check"  # `check --format github`
     # inputs reach scripts through env:, never by ${{ }} inside run: (no injection)
     for step in runs:
         assert "${{" not in step["run"], step["run"]

@@ -2,72 +2,91 @@
 
     # noxfile.py
     import dockyard.sessions
-    dockyard.sessions.install()          # sessions: ci, up, down, check, wheels
+    dockyard.sessions.install()          # sessions: ci, check, up, down, wheels
 
-Sessions run the ``dockyard`` program of the interpreter nox runs under
-(``venv_backend="none"``): no virtualenv is created for them.
+dockyard must be importable by the interpreter nox itself runs under (install it beside
+nox: ``uv tool install nox --with dockyard`` or ``pipx inject nox dockyard``, or let a
+PEP 723 block in the noxfile ask for it). Sessions run that interpreter's ``dockyard``
+(``python -m dockyard``, ``venv_backend="none"``): no virtualenv is created for them.
+
+A bare ``nox`` runs ``ci`` and ``check`` only: sessions that start or stop a stack
+(``up``, ``down``) run when named. Sessions are read from
+:data:`dockyard.surfaces.catalog_tasks.SESSIONS`, the table every surface shares.
+Each environment is its own compose project, so ``nox -j`` can run ``ci`` beside
+``check``; the stack-changing sessions do not run in parallel.
 """
 
 from __future__ import annotations
 
+import inspect
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from dockyard.surfaces.catalog_tasks import SESSIONS, SessionSpec
 
 if TYPE_CHECKING:
     import nox
 
-__all__ = ["install"]
+__all__ = ["MISSING", "install"]
+
+MISSING = (
+    "nox cannot import dockyard: install it beside nox (`uv tool install nox --with dockyard` "
+    "or `pipx inject nox dockyard`), or run `uvx --with dockyard nox`"
+)
 
 
 def _dockyard(session: nox.Session, *args: str, codes: Sequence[int] = (0,)) -> None:
     session.run(sys.executable, "-m", "dockyard", *args, external=True, success_codes=list(codes))
 
 
+def _argv(step: Sequence[str], env: str) -> list[str]:
+    return [word.replace("{env}", env) for word in step]
+
+
+def _body(spec: SessionSpec, env: str) -> Callable[[nox.Session], None]:
+    def run(session: nox.Session) -> None:
+        for index, step in enumerate(spec.steps):
+            extra = list(session.posargs) if index == spec.posargs else []
+            _dockyard(session, *_argv(step, env), *extra)
+
+    summary = spec.summary
+    if not summary.startswith("dockyard"):
+        summary = summary[:1].upper() + summary[1:]
+    run.__doc__ = f"{summary} ({env})."
+    return run
+
+
+def _options(spec: SessionSpec) -> dict[str, Any]:
+    """``default`` and ``allow_parallel`` where this nox knows them (2025 and later)."""
+    import nox
+
+    known = inspect.signature(nox.session).parameters
+    options: dict[str, Any] = {}
+    if "default" in known:
+        options["default"] = spec.default
+    if "allow_parallel" in known:
+        options["allow_parallel"] = not spec.changes_stack
+    return options
+
+
 def install(*, prefix: str = "", ci_env: str = "ci", dev_env: str = "dev") -> list[str]:
     """Register dockyard's sessions with nox and return their names.
 
-    ``<prefix>ci``: UID-aware build, the tests inside the container (``ci.test``:
-    exit code of the app service, always torn down), then the static checks.
-    ``<prefix>up`` / ``<prefix>down``: the development environment.
-    ``<prefix>check``: static checks; ``nox -s check -- --live`` adds the live ones.
+    ``<prefix>ci``: one build for this host's uid/gid and the tests inside the
+    container (``ci.test``: exit code of the app service, always torn down), then the
+    static checks. ``<prefix>check``: the checks; ``nox -s check -- --live`` adds the
+    live ones. ``<prefix>up`` / ``<prefix>down``: the development environment (only
+    when named). ``<prefix>wheels``: docker/wheels from the lock.
     """
     import nox
 
-    sessions: dict[str, Callable[[nox.Session], None]] = {}
-
-    def ci(session: nox.Session) -> None:
-        """Build for this host's uid/gid, test inside the container, verify, tear down."""
-        _dockyard(session, f"{ci_env}.build")
-        _dockyard(session, f"{ci_env}.test")
-        _dockyard(session, "check", "--env", ci_env)
-
-    def up(session: nox.Session) -> None:
-        """Bring the development environment up (rebuilding a stale image) and show it.
-
-        On a fresh clone the env file (ignored by git) is created from the example first.
-        """
-        _dockyard(session, "env.init", "--env", dev_env)
-        _dockyard(session, f"{dev_env}.up", *session.posargs)
-        _dockyard(session, f"{dev_env}.status")
-
-    def down(session: nox.Session) -> None:
-        """Stop the development environment."""
-        _dockyard(session, f"{dev_env}.down")
-
-    def check(session: nox.Session) -> None:
-        """dockyard's checks; extra arguments go to `dockyard check`."""
-        _dockyard(session, "check", "--env", dev_env, *session.posargs)
-
-    def wheels(session: nox.Session) -> None:
-        """Fill docker/wheels from the lock, for image builds without a package index."""
-        _dockyard(session, "wheels")
-
-    sessions = {"ci": ci, "up": up, "down": down, "check": check, "wheels": wheels}
     names = []
-    for name, func in sessions.items():
-        full = f"{prefix}{name}"
+    for spec in SESSIONS:
+        env = ci_env if spec.env == "ci" else dev_env
+        func = _body(spec, env)
+        full = f"{prefix}{spec.name}"
         func.__name__ = full.replace("-", "_")
-        nox.session(name=full, venv_backend="none")(func)
+        nox.session(name=full, venv_backend="none", **_options(spec))(func)
         names.append(full)
     return names

@@ -134,6 +134,31 @@ def scaffold_files(
     builder.put("docker/Dockerfile.dockerignore", dockerignore_template(), force=force)
     builder.put("tasks.py", template("tasks.py.tmpl", project), force=force)
     builder.put("noxfile.py", template("noxfile.py.tmpl", project), force=force)
+    config, compose = _devcontainer(builder, project)
+    builder.put(".devcontainer/devcontainer.json", config, force=force)
+    builder.put(".devcontainer/compose.yml", compose, force=force)
+
+
+def _devcontainer(builder: PlanBuilder, project: str) -> tuple[str, str]:
+    """The editor's view of the scaffolded dev environment (see dockyard.domain.devcontainer)."""
+    import json
+
+    from dockyard.domain.devcontainer import devcontainer_compose, devcontainer_config
+
+    config = devcontainer_config(
+        root=builder.root,
+        env="dev",
+        project=f"{project}-dev",
+        compose_files=[Path("compose/docker-compose.dev.yml")],
+        service="app",
+        binds=[(str(builder.root), "/app")],
+        user="app",
+        has_command=False,
+    )
+    compose = devcontainer_compose(
+        env="dev", project=f"{project}-dev", service="app", image=f"{project}-dev-app", built=True
+    )
+    return json.dumps(config, indent=2) + "\n", compose
 
 
 def fix_gitignore_file(builder: PlanBuilder, committed_envs: Sequence[str] = ("ci",)) -> None:

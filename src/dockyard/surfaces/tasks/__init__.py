@@ -9,7 +9,7 @@ from pathlib import Path
 
 from invoke.collection import Collection
 
-from dockyard.surfaces.tasks import check, env, layout, stack, venv, wheels
+from dockyard.surfaces.tasks import check, devcontainer, env, layout, stack, venv, wheels
 
 __all__ = ["build_namespace", "check", "env", "layout", "stack", "venv", "wheels"]
 
@@ -30,6 +30,7 @@ def build_namespace(environments: Iterable[str] | None = None) -> Collection:
     ns.add_task(check.check)
     ns.add_collection(venv.collection())
     ns.add_task(wheels.wheels)
+    ns.add_task(devcontainer.devcontainer)
     for name in environments if environments is not None else _configured_environments():
         if name not in ns.collections:
             ns.add_collection(stack.collection_for(name))
