@@ -94,6 +94,8 @@ def test_the_task_refuses_to_replace_a_file_that_differs(scaffolded: Path) -> No
 def _cli() -> str:
     found = os.environ.get("DOCKYARD_DEVCONTAINER_CLI") or shutil.which("devcontainer")
     if not found:
+        if os.environ.get("DOCKYARD_REQUIRE_ENGINE") == "1":  # CI installs it: never skip there
+            pytest.fail("DOCKYARD_REQUIRE_ENGINE=1 but the devcontainers CLI is missing")
         pytest.skip(
             "the devcontainers CLI is not installed (`npm install @devcontainers/cli`; "
             "DOCKYARD_DEVCONTAINER_CLI names its program)"
