@@ -98,9 +98,16 @@ def test_dry_run_plan_changes_nothing_then_apply_then_idempotent(tmp_path: Path)
     compose = (root / "compose/docker-compose.dev.yml").read_text()
     assert "# the project, live" in compose and "      - ..:/app" in compose
     assert "UV_PROJECT_ENVIRONMENT: /opt/venv" in compose and "VIRTUAL_ENV: /opt/venv" in compose
-    backups = list((root / ".dockyard/backups").glob("*/poetry.toml"))
-    assert len(backups) == 1 and "in-project = true" in backups[0].read_text()
     assert ("poetry", "install", "--no-interaction") in runner.argvs
+    # the file changes were journaled: they roll back byte for byte
+    from dockyard.workflows import layout
+
+    edited = _tree_hash(root)
+    layout.rollback(root)
+    assert "in-project = true" in (root / "poetry.toml").read_text()
+    assert "VIRTUAL_ENV: /opt/venv" not in (root / "compose/docker-compose.dev.yml").read_text()
+    list(apply_relocate(plan, lambda what: None))
+    assert _tree_hash(root) == edited
 
     # again: the venv exists where Poetry puts it, nothing left to do
     runner.respond(["poetry", "env", "info", "--path"], stdout="/home/u/venvs/demo-abc\n")
@@ -162,7 +169,7 @@ def test_edits_as_root_keep_the_project_owner(tmp_path: Path) -> None:
     plan = plan_relocate(settings, environ, FakeRunner(), _no_engine, envs=["dev"])  # type: ignore[arg-type]
     list(apply_relocate(plan, lambda what: None))
     assert (root / "poetry.toml").is_file()
-    assert list((root / ".dockyard/backups").glob("*/compose/docker-compose.dev.yml"))
+    assert list((root / ".dockyard/layout").glob("run-*/journal.json"))
     assert [p for p in [root, *root.rglob("*")] if p.lstat().st_uid != 4242] == []
 
 

@@ -55,10 +55,12 @@ __all__ = [
     "RollbackOutcome",
     "apply_plan",
     "apply_verified",
+    "latest_run",
     "pending_run",
     "resume",
     "resume_verified",
     "rollback",
+    "run_kind",
     "verify_plan",
 ]
 
@@ -109,6 +111,19 @@ def _journal(run: Path) -> dict[str, Any] | None:
     except (OSError, ValueError) as exc:
         raise PlanError(f"{run / 'journal.json'}: unreadable journal: {exc}") from None
     return data
+
+
+def run_kind(run: Path | None) -> str | None:
+    """The kind of a journaled run (``migrate``, ``init``, ``relocate``), or None."""
+    if run is None:
+        return None
+    kind = (_journal(run) or {}).get("kind")
+    return str(kind) if kind else None
+
+
+def latest_run(root: Path) -> Path | None:
+    """The latest journaled run, finished or not."""
+    return _latest(root)
 
 
 def pending_run(root: Path) -> Path | None:

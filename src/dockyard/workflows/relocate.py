@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from dockyard.adapters.runner import Runner
 from dockyard.domain.config import Settings
+from dockyard.domain.layout.plan import Edit, Plan, Step, Write
 from dockyard.errors import DockyardError
 from dockyard.workflows.venvs import (
     MOUNT,
@@ -51,18 +52,32 @@ _INSTALL_TIMEOUT = 900.0
 
 @dataclass(frozen=True)
 class Action:
-    """One step of a relocation: what it does and why, and the function doing it."""
+    """One step of a relocation: what it does and why. A file change carries its
+    journaled layout step (``edit``); the others (removing a venv, reinstalling) carry
+    the function doing them."""
 
     what: str
     why: str
-    run: Callable[[], None] = field(compare=False, repr=False)
+    run: Callable[[], None] = field(compare=False, repr=False, default=lambda: None)
+    edit: Step | None = None
 
 
 @dataclass(frozen=True)
 class RelocatePlan:
-    """Steps to take, in order; empty when there is nothing to do."""
+    """Steps to take, in order; empty when there is nothing to do.
+
+    The file changes (``poetry.toml``, compose files, Dockerfiles) run first, on the
+    layout journal: an interrupted run resumes, ``venv.rollback`` restores those files
+    byte for byte. The venv itself is not backed up: it is rebuilt from the lock.
+    """
 
     actions: tuple[Action, ...]
+    root: Path | None = None
+
+    def file_plan(self) -> Plan:
+        """The file changes as a journaled layout plan."""
+        steps = tuple(a.edit for a in self.actions if a.edit is not None)
+        return Plan("relocate", steps, notes=tuple(a.what for a in self.actions if a.edit))
 
     def lines(self) -> list[str]:
         """The plan as printable lines."""
@@ -108,11 +123,11 @@ def write_keeping_owner(path: Path, text: str, root: Path) -> None:
         os.chown(path, *ids)
 
 
-def write_local_poetry_config(root: Path, backups: Backups) -> None:
-    """Set ``[virtualenvs] in-project = false`` in the project's poetry.toml, keeping comments."""
+def poetry_config_text(path: Path) -> str:
+    """``path`` (a project's poetry.toml, present or not) with ``[virtualenvs]
+    in-project = false``, comments kept."""
     import tomlkit
 
-    path = root / "poetry.toml"
     document = (
         tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
     )
@@ -121,21 +136,21 @@ def write_local_poetry_config(root: Path, backups: Backups) -> None:
         table = tomlkit.table()
         document["virtualenvs"] = table
     table["in-project"] = False
-    backups.save(path)
-    write_keeping_owner(path, tomlkit.dumps(document), root)
+    return tomlkit.dumps(document)
 
 
-def set_compose_venv(
-    path: Path, service: str, venv_path: str, variables: tuple[str, ...], backups: Backups
-) -> None:
-    """Set the venv variables of ``service``'s ``environment`` in a compose file (round-trip)."""
+def compose_venv_text(text: str, service: str, venv_path: str, variables: tuple[str, ...]) -> str:
+    """Compose file ``text`` with the venv variables of ``service``'s ``environment`` set
+    to ``venv_path`` (round-trip: comments and layout kept)."""
+    from io import StringIO
+
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap
 
     yaml = YAML(typ="rt")
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
-    data = yaml.load(path.read_text(encoding="utf-8"))
+    data = yaml.load(text)
     body = data["services"][service]
     environment = body.get("environment")
     if environment is None:
@@ -148,12 +163,26 @@ def set_compose_venv(
             entries = [e for e in environment if not str(e).startswith(f"{variable}=")]
             environment.clear()
             environment.extend([*entries, f"{variable}={venv_path}"])
-    backups.save(path)
-    from io import StringIO
-
     out = StringIO()
     yaml.dump(data, out)
-    write_keeping_owner(path, out.getvalue(), backups.root)
+    return out.getvalue()
+
+
+def write_local_poetry_config(root: Path, backups: Backups) -> None:
+    """Set ``[virtualenvs] in-project = false`` in the project's poetry.toml, keeping comments."""
+    path = root / "poetry.toml"
+    text = poetry_config_text(path)
+    backups.save(path)
+    write_keeping_owner(path, text, root)
+
+
+def set_compose_venv(
+    path: Path, service: str, venv_path: str, variables: tuple[str, ...], backups: Backups
+) -> None:
+    """Set the venv variables of ``service``'s ``environment`` in a compose file (round-trip)."""
+    text = compose_venv_text(path.read_text(encoding="utf-8"), service, venv_path, variables)
+    backups.save(path)
+    write_keeping_owner(path, text, backups.root)
 
 
 def rewrite_dockerfile_env(text: str, variables: tuple[str, ...], venv_path: str) -> str:
@@ -200,8 +229,19 @@ def plan_relocate(
     outside every bind mount, the broken venv removed and the host venv rebuilt."""
     report = venv_report(settings, environ, runner, envs)
     root = settings.root
-    backups = Backups(root)
     host = report.host
+    texts: dict[Path, str] = {}
+
+    def edit(path: Path, change: Callable[[str], str]) -> Step:
+        """A journaled step changing ``path`` (edits of one file build on each other)."""
+        old = texts.get(path)
+        if old is None:
+            old = path.read_text(encoding="utf-8") if path.exists() else None
+        new = change(old or "")
+        texts[path] = new
+        rel = settings.relative(path).as_posix()
+        return Write(rel, new) if old is None else Edit(rel, old, new)
+
     project = host.project or root
     actions: list[Action] = []
     poetry = host.poetry
@@ -214,12 +254,13 @@ def plan_relocate(
         )
         if poetry.in_project.level == "environment":
             why += f"; note {poetry.in_project.source} is set and overrides it: unset it"
+        toml = project / "poetry.toml"
         actions.append(
             Action(
                 "write [virtualenvs] in-project = false to "
                 f"{settings.relative(project / 'poetry.toml')} (local config)",
                 why,
-                lambda: write_local_poetry_config(project, backups),
+                edit=edit(project / "poetry.toml", lambda _: poetry_config_text(toml)),
             )
         )
     moved = [s for s in report.containers if s.in_bind_mount]
@@ -234,13 +275,14 @@ def plan_relocate(
                 f"(service {side.service})",
                 f"the container venv {side.venv.path} lies inside the bind mount "
                 f"{side.mount.target}: what the container installs lands in the host's project",
-                functools.partial(
-                    set_compose_venv,
+                edit=edit(
                     root / side.compose_file,
-                    side.service,
-                    settings.venv_path,
-                    variables,
-                    backups,
+                    functools.partial(
+                        compose_venv_text,
+                        service=side.service,
+                        venv_path=settings.venv_path,
+                        variables=variables,
+                    ),
                 ),
             )
         )
@@ -254,12 +296,11 @@ def plan_relocate(
                 f"point ENV {', '.join(variables)} at {settings.venv_path} in "
                 f"{settings.relative(dockerfile)} (where it sets them)",
                 "keeps the image's venv where the compose environment says it is",
-                functools.partial(
-                    set_dockerfile_venv,
+                edit=edit(
                     dockerfile,
-                    variables,
-                    settings.venv_path,
-                    backups,
+                    functools.partial(
+                        rewrite_dockerfile_env, variables=variables, venv_path=settings.venv_path
+                    ),
                 ),
             )
         )
@@ -298,7 +339,23 @@ def plan_relocate(
                 lambda: _install(runner, argv, project, environ),
             )
         )
-    return RelocatePlan(tuple(actions))
+    return RelocatePlan(tuple(actions), root)
+
+
+def _keep_owner(root: Path, plan: Plan) -> None:
+    """As root, the edited files and dockyard's journal belong to the project's user."""
+    if os.geteuid() != 0:
+        return
+    from dockyard.workflows.layout import STATE_DIR
+
+    uid, gid = project_ids(root)
+    state = root / STATE_DIR
+    paths = [root / rel for rel in plan.touched()]
+    paths += [state, *state.rglob("*")] if state.exists() else []
+    paths += [p for p in (root / ".dockyard",) if p.exists()]
+    for path in paths:
+        if path.exists() or path.is_symlink():
+            os.lchown(path, uid, gid)
 
 
 def _host_venv_exists(
@@ -341,14 +398,32 @@ def _install(runner: Runner, argv: list[str], root: Path, environ: Mapping[str, 
     runner.run(argv, env=env, cwd=root, timeout=_INSTALL_TIMEOUT, capture=True)
 
 
-def apply_relocate(plan: RelocatePlan, progress: Callable[[str], None]) -> Iterator[str]:
-    """Carry out ``plan`` step by step, yielding each step's description once done."""
+def apply_relocate(
+    plan: RelocatePlan,
+    progress: Callable[[str], None],
+    *,
+    after_step: Callable[[int], None] | None = None,
+) -> Iterator[str]:
+    """Carry out ``plan``: the file changes on the layout journal first, then the rest,
+    yielding each action's description once done."""
+    from dockyard.workflows.layout import apply_plan
+
+    files = plan.file_plan()
+    if files.steps:
+        if plan.root is None:
+            raise DockyardError("a relocation plan with file changes needs its root")
+        for action in plan.actions:
+            if action.edit is not None:
+                progress(action.what)
+        apply_plan(plan.root, files, after_step=after_step)
+        _keep_owner(plan.root, files)
+        yield from (a.what for a in plan.actions if a.edit is not None)
     for action in plan.actions:
+        if action.edit is not None:
+            continue
         progress(action.what)
         try:
             action.run()
         except OSError as exc:
             raise DockyardError(f"{action.what}: {exc}") from None
         yield action.what
-
-

@@ -33,7 +33,7 @@ __all__ = [
     "unified_diff",
 ]
 
-PlanKind = Literal["init", "migrate"]
+PlanKind = Literal["init", "migrate", "relocate"]
 
 
 def digest(data: bytes) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shlex
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from invoke.collection import Collection
@@ -181,9 +182,11 @@ def relocate(c: Context, dry_run: bool = False, env: str | None = None) -> None:
     Poetry's host venv out of the project (local poetry.toml), every container venv out
     of bind mounts (compose environment + Dockerfile ENV), the broken venv removed (in a
     throwaway container when another user owns it), the host venv recreated with the
-    project's tool, then verified. Edited files are backed up under .dockyard/backups/.
-    Running it again does nothing."""
+    project's tool, then verified. The file changes run on the layout journal: an
+    interrupted run resumes when run again, `venv.rollback` restores those files byte for
+    byte. Running it again does nothing."""
     from dockyard.surfaces.runtime import runtime_for, settings_for
+    from dockyard.surfaces.tasks.layout import _fault_hook
     from dockyard.workflows.relocate import apply_relocate, plan_relocate
     from dockyard.workflows.venvs import venv_report
 
@@ -191,6 +194,8 @@ def relocate(c: Context, dry_run: bool = False, env: str | None = None) -> None:
     runtime = runtime_for(c)
     if env is not None:
         settings.environment(env)  # a name, and a known one: one line, exit 2 otherwise
+    if not dry_run and _resume_relocation(settings.root):
+        echo("resumed the interrupted relocation")
     app_image = None if dry_run else _app_image(settings, env, runtime)
     plan = plan_relocate(
         settings,
@@ -204,7 +209,8 @@ def relocate(c: Context, dry_run: bool = False, env: str | None = None) -> None:
         echo(line)
     if dry_run or not plan.actions:
         return
-    for done in apply_relocate(plan, lambda what: None):
+    hook = _fault_hook(runtime.environ)
+    for done in apply_relocate(plan, lambda what: None, after_step=hook):
         echo(f"done: {done}")
     after = venv_report(settings, runtime.environ, runtime.runner)
     left = [c for c in after.conflicts if "not owned by uid" not in c]
@@ -251,6 +257,46 @@ def run(c: Context, env: str | None = None) -> None:
         raise Exit(code=code)
 
 
+def _resume_relocation(root: Path) -> bool:
+    """Finish an interrupted relocation's file changes; refuse over another layout run."""
+    from dockyard.errors import PlanError
+    from dockyard.workflows import layout
+
+    run = layout.pending_run(root)
+    if run is None:
+        return False
+    kind = layout.run_kind(run)
+    if kind != "relocate":
+        raise PlanError(
+            f"{layout.STATE_DIR}: an interrupted layout.{kind} run is pending; rerun it or "
+            "run layout.rollback first"
+        )
+    layout.resume(root)
+    return True
+
+
+@task(help={"force": "roll back even files changed since the relocation"})
+@guarded
+def rollback(c: Context, force: bool = False) -> None:
+    """Undo the file changes of the latest venv.relocate (poetry.toml, compose files,
+    Dockerfiles), byte for byte, interrupted or not.
+
+    Changes: those files only; a removed venv is not brought back (rebuild it with the
+    project's tool)."""
+    from dockyard.errors import PlanError
+    from dockyard.surfaces.runtime import settings_for
+    from dockyard.workflows import layout
+
+    root = settings_for(c).root
+    if layout.run_kind(layout.latest_run(root)) != "relocate":
+        raise PlanError("no venv.relocate run to roll back (layout runs: layout.rollback)")
+    outcome = layout.rollback(root, force=force)
+    for path in outcome.restored:
+        echo(f"restored {path}")
+    for path in outcome.removed:
+        echo(f"removed {path}")
+
+
 def collection() -> Collection:
     """The ``venv`` collection."""
-    return Collection("venv", info, fix_ownership, relocate, run)
+    return Collection("venv", info, fix_ownership, relocate, rollback, run)
