@@ -283,7 +283,7 @@ def test_uv_venv_made_by_root_container_is_repaired_without_sudo(
     assert relocated.returncode == 0, relocated.stdout + relocated.stderr
     compose = (root / "compose/docker-compose.dev.yml").read_text()
     assert "UV_PROJECT_ENVIRONMENT: /opt/venv" in compose and "# the project, live" in compose
-    assert list((root / ".dockyard/backups").glob("*/compose/docker-compose.dev.yml"))
+    assert list((root / ".dockyard/layout").glob("run-*/journal.json"))  # journaled
 
     again = user.dockyard("venv.relocate", extra=offline)
     assert again.returncode == 0 and "nothing to do" in again.stdout, again.stdout + again.stderr
