@@ -64,10 +64,15 @@ def _report(kind: str, steps: int, notes: tuple[str, ...], left: tuple[str, ...]
     for note in notes:
         echo(f"  {note}")
     if left:
-        echo("left to you (not changed on purpose):")
+        echo(_heading(kind))
         for item in left:
             echo(f"  - {item}")
     echo(f"{kind}: {steps} steps done; undo with `dockyard layout.rollback`")
+
+
+def _heading(kind: str) -> str:
+    """A scaffold's list is what to do next; a migration's is what it did not touch."""
+    return "next steps:" if kind.endswith("init") else "left to you (not changed on purpose):"
 
 
 @task(help={"dry_run": _DRY, "force": "replace files that differ (a backup is kept)"})
@@ -105,7 +110,7 @@ def init(c: Context, dry_run: bool = False, force: bool = False) -> None:
             "(--force replaces it, keeping a backup)"
         )
     if dry_run:
-        _dry(plan.render(), plan.notes, plan.left)
+        _dry(plan.render(), plan.notes, plan.left, kind="init")
         return
     if plan.empty:
         echo("layout.init: the layout is complete; nothing to do")
@@ -296,14 +301,16 @@ def _resume(root: Path, hook: Callable[[int], None] | None) -> None:
     _report(f"layout.{outcome.kind}", outcome.steps_done, outcome.notes, outcome.left)
 
 
-def _dry(lines: Iterable[str], notes: tuple[str, ...], left: tuple[str, ...]) -> None:
+def _dry(
+    lines: Iterable[str], notes: tuple[str, ...], left: tuple[str, ...], kind: str = "migrate"
+) -> None:
     steps = list(lines)
     for line in steps:
         echo(str(line))
     for note in notes:
         echo(f"  {note}")
     if left:
-        echo("left to you (not changed on purpose):")
+        echo(_heading(kind))
         for item in left:
             echo(f"  - {item}")
     echo("dry run: nothing changed")
