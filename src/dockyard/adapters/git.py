@@ -52,22 +52,8 @@ def _guard_ignore_files(root: Path, rels: Iterable[str]) -> None:
 
 def ignored(runner: Runner, root: Path, paths: Iterable[Path], env: Mapping[str, str]) -> set[Path]:
     """The subset of ``paths`` (relative to ``root``) that .gitignore rules hide."""
-    rels = [str(p) for p in paths]
-    if not rels:
-        return set()
-    _guard_ignore_files(root, rels)
-    # paths go in on stdin, NUL-separated (-z needs --stdin); exit 1 means "none ignored"
-    done = runner.run(
-        ["git", "check-ignore", "--no-index", "--stdin", "-z"],
-        env=env,
-        cwd=root,
-        timeout=_TIMEOUT,
-        check=False,
-        stdin="\0".join(rels) + "\0",
-    )
-    if done.returncode not in (0, 1):
-        raise CommandError(done.argv, done.returncode, done.stderr)
-    return {Path(p) for p in done.stdout.split("\0") if p}
+    fields = _check_ignore(runner, root, paths, env, [])
+    return {Path(p) for p in fields if p}
 
 
 def ignore_rules(
@@ -83,21 +69,34 @@ def ignore_rules(
     ``ignorecase`` sets ``core.ignorecase`` for the query, as a checkout on macOS or
     Windows has it, so a rule such as ``ENV/`` is seen to hide ``env/`` there.
     """
+    config = ["-c", f"core.ignorecase={'true' if ignorecase else 'false'}"]
+    fields = _check_ignore(runner, root, paths, env, config, verbose=True)
+    rules: dict[Path, tuple[str, int, str]] = {}
+    for index in range(0, len(fields) - 3, 4):
+        source, line, pattern, path = fields[index : index + 4]
+        if source and not pattern.startswith("!"):
+            rules[Path(path)] = (source, int(line or 0), pattern)
+    return rules
+
+
+def _check_ignore(
+    runner: Runner,
+    root: Path,
+    paths: Iterable[Path],
+    env: Mapping[str, str],
+    config: list[str],
+    *,
+    verbose: bool = False,
+) -> list[str]:
+    """``git check-ignore`` over ``paths``: its NUL-separated output fields."""
     rels = [str(p) for p in paths]
     if not rels:
-        return {}
+        return []
     _guard_ignore_files(root, rels)
+    # paths go in on stdin, NUL-separated (-z needs --stdin); exit 1 means "none ignored"
+    argv = ["git", *config, "check-ignore", "--no-index", *(["--verbose"] if verbose else [])]
     done = runner.run(
-        [
-            "git",
-            "-c",
-            f"core.ignorecase={'true' if ignorecase else 'false'}",
-            "check-ignore",
-            "--no-index",
-            "--verbose",
-            "--stdin",
-            "-z",
-        ],
+        [*argv, "--stdin", "-z"],
         env=env,
         cwd=root,
         timeout=_TIMEOUT,
@@ -106,10 +105,4 @@ def ignore_rules(
     )
     if done.returncode not in (0, 1):
         raise CommandError(done.argv, done.returncode, done.stderr)
-    fields = done.stdout.split("\0")
-    rules: dict[Path, tuple[str, int, str]] = {}
-    for index in range(0, len(fields) - 3, 4):
-        source, line, pattern, path = fields[index : index + 4]
-        if source and not pattern.startswith("!"):
-            rules[Path(path)] = (source, int(line or 0), pattern)
-    return rules
+    return done.stdout.split("\0")
