@@ -57,8 +57,15 @@ env/.env.*
 """
 
 FILES: dict[str, str] = {
-    "pyproject.toml": '[project]\nname = "demo"\nversion = "0.1.0"\n',
-    "uv.lock": "version = 1\n",
+    "pyproject.toml": (
+        '[project]\nname = "demo"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+        "dependencies = []\n"
+    ),
+    # what `uv lock` writes for it: `uv lock --check` agrees, offline
+    "uv.lock": (
+        'version = 1\nrevision = 5\nrequires-python = ">=3.11"\n\n[[package]]\n'
+        'name = "demo"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+    ),
     "docker/Dockerfile": DOCKERFILE,
     "compose/docker-compose.dev.yml": COMPOSE,
     ".dockerignore": DOCKERIGNORE,

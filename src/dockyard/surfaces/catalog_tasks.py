@@ -79,6 +79,9 @@ TASKS: tuple[TaskSpec, ...] = (
     TaskSpec(
         name="venv.relocate", summary="move the container venv out of the bind mount", action=False
     ),
+    TaskSpec(
+        name="venv.rollback", summary="undo the file changes of the last relocation", action=False
+    ),
     TaskSpec(name="venv.run", summary="run a command in the host venv", action=False),
     TaskSpec(name="layout.init", summary="scaffold compose/, env/, docker/", action=False),
     TaskSpec(
