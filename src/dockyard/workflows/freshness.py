@@ -28,7 +28,7 @@ from dockyard.domain.images import (
 )
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from dockyard.adapters.engine import Engine
 
 __all__ = ["ImageFreshness"]
 
@@ -41,7 +41,7 @@ class ImageFreshness:
     compose: Compose
     expected: Expected
     profiles: tuple[str, ...]
-    connect: Callable[[], DockerClient]
+    connect: Callable[[], Engine]
 
     def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
         """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
@@ -53,25 +53,17 @@ class ImageFreshness:
         A running container carries its image's labels in the container list, so the
         common case (the environment is up) costs one engine call.
         """
-        client = self.connect()
-        from docker.errors import ImageNotFound
-
-        running = client.api.containers(
-            filters={
-                "label": [
-                    f"com.docker.compose.project={self.env.project_name}",
-                    f"com.docker.compose.service={self.env.service}",
-                ]
-            }
+        engine = self.connect()
+        running = engine.containers(
+            [
+                f"com.docker.compose.project={self.env.project_name}",
+                f"com.docker.compose.service={self.env.service}",
+            ]
         )
         if running:
             return staleness(running[0].get("Labels") or {}, self.expected)
         name = self.compose.image_name(self.env.service)
-        try:
-            image = client.images.get(name)
-        except ImageNotFound:
-            return staleness(None, self.expected)
-        return staleness(image.labels or {}, self.expected)
+        return staleness(engine.image_labels(name), self.expected)
 
     @property
     def inputs_path(self) -> Path:

@@ -9,8 +9,8 @@ until the services it started are healthy or settled (:mod:`dockyard.workflows.h
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
@@ -24,7 +24,7 @@ from dockyard.domain.images import (
     write_inputs,
 )
 from dockyard.domain.secrets import mask
-from dockyard.errors import CommandError, PlanError
+from dockyard.errors import CommandError, DockyardError, PlanError
 from dockyard.workflows.builds import BuildError, build_error
 from dockyard.workflows.envs import code_defaults, resolved_env
 from dockyard.workflows.freshness import ImageFreshness
@@ -32,7 +32,8 @@ from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait
 from dockyard.workflows.plans import Plan, Step, env_lock, state_file
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from dockyard.adapters.engine import Engine
+    from dockyard.domain.target import Target
 
 __all__ = [
     "BuildError",
@@ -59,8 +60,10 @@ class Stack(ImageFreshness):
     ids: HostIds
     expected: Expected
     variables: Mapping[str, Resolved]
-    connect: Callable[[], DockerClient]
+    connect: Callable[[], Engine]
     profiles: tuple[str, ...] = ()
+    _targets: list[Target] = field(default_factory=list, repr=False)
+    _overrides: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- planning
     def plan(self, operation: str, steps: Sequence[Step], *, build: bool = False) -> Plan:
@@ -78,7 +81,7 @@ class Stack(ImageFreshness):
 
     def argv(self, *args: str, all_profiles: bool = False) -> tuple[str, ...]:
         """``compose [--profile P ...] <args>`` for this environment."""
-        return self.compose.argv(*self.profile_flags(all_profiles), *args)
+        return self.compose.argv(*self._overrides, *self.profile_flags(all_profiles), *args)
 
     def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
         """``--profile P`` for each chosen profile (``--profile '*'``: every profile)."""
@@ -128,6 +131,7 @@ class Stack(ImageFreshness):
         waiting: Waiting | None = None,
     ) -> Plan:
         """Plan ``up``: build first when forced, or when the image is missing or stale."""
+        engine_notes = self.engine_notes()
         state = self.image_state()
         reasons = list(state.reasons)
         changed, inputs = self.changed_inputs()
@@ -137,7 +141,7 @@ class Stack(ImageFreshness):
             reasons.insert(0, "build requested" + (" without cache" if no_cache else ""))
         steps = [self.build_step(no_cache=no_cache)] if reasons else []
         plan = self.plan("up", [*steps, self.up_step(extra)], build=bool(reasons))
-        plan.notes += [f"rebuild: {reason}" for reason in reasons]
+        plan.notes += [*engine_notes, *(f"rebuild: {reason}" for reason in reasons)]
         plan.inputs = inputs if inputs is not None or not reasons else self.build_inputs()
         if not reasons:
             plan.notes.append(
@@ -151,15 +155,86 @@ class Stack(ImageFreshness):
         self, operation: str = "build", *, no_cache: bool = False, extra: Sequence[str] = ()
     ) -> Plan:
         """Plan ``build`` (and record its inputs once it succeeds)."""
+        notes = self.engine_notes()
         plan = self.plan(operation, [self.build_step(no_cache=no_cache, extra=extra)], build=True)
         plan.inputs = self.build_inputs()
+        plan.notes += notes
         return plan
 
     def ownership_note(self) -> str:
         """Why uid matching does not apply on this engine (rootless, Desktop), or ''."""
-        from dockyard.adapters.engine import engine_info
+        return self.target().ownership_note
 
-        return engine_info(self.connect()).ownership_note
+    def target(self) -> Target:
+        """The engine, the identity and the strategy: resolved on first use, then kept."""
+        if not self._targets:
+            from dockyard.workflows.target import resolve_target
+
+            def images() -> Iterator[str | None]:
+                yield self.settings.helper_image
+                try:
+                    yield self.compose.image_name(self.env.service)
+                except DockyardError:
+                    return
+
+            self._targets.append(
+                resolve_target(
+                    self.connect(),
+                    self.ids,
+                    self.compose.env,
+                    compose=" ".join(self.compose.command),
+                    probe_images=images(),
+                )
+            )
+        return self._targets[0]
+
+    def engine_notes(self) -> list[str]:
+        """Apply the strategy's compose override; what the engine means for this plan."""
+        from dockyard.domain.target import compose_override
+        from dockyard.workflows.target import override_path
+
+        target = self.target()
+        notes = [f"engine: {target.engine.kind}, strategy {target.strategy} ({target.reason})"]
+        text = compose_override(target, self.env.service)
+        path = override_path(self.settings.root, self.env.name)
+        if text is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+            self._overrides = ("-f", str(path))
+            notes.append(f"engine override {self.settings.relative(path)}: {target.strategy}")
+            if target.strategy == "container-root":
+                notes.append(
+                    "warning: the service runs as container root (the host user on this "
+                    "engine): an image built this way must not ship"
+                )
+        if target.strategy == "remote":
+            notes += self._remote_mounts()
+        return notes
+
+    def _remote_mounts(self) -> list[str]:
+        """Services that bind-mount this checkout: a remote engine resolves them elsewhere."""
+        import json
+
+        done = self.compose.run(
+            *self.profile_flags(), "config", "--format", "json", timeout=60.0, check=False
+        )
+        try:
+            services = (json.loads(done.stdout or "{}") or {}).get("services") or {}
+        except (ValueError, AttributeError):
+            return []
+        root = str(self.settings.root.resolve())
+        found: list[str] = []
+        for name, spec in sorted(services.items()):
+            for volume in (spec or {}).get("volumes") or []:
+                source = str(volume.get("source") or "") if isinstance(volume, dict) else ""
+                if volume.get("type") == "bind" and (source + "/").startswith(root + "/"):
+                    found.append(
+                        f"warning: remote engine: service {name!r} bind-mounts {source} from "
+                        "this machine; the engine resolves that path on its own machine "
+                        "(an empty or different folder unless the checkout is there too)"
+                    )
+        return found
 
     def run_plan(self, plan: Plan, *, output: Output | None = None) -> list[str]:
         """Carry out ``plan``'s steps in order under the environment's lock.
@@ -228,9 +303,8 @@ class Stack(ImageFreshness):
 
     def running(self) -> bool:
         """Does any container of this environment exist (running or not)?"""
-        client = self.connect()
         label = f"com.docker.compose.project={self.env.project_name}"
-        return bool(client.api.containers(all=True, filters={"label": label}))
+        return bool(self.connect().containers([label], all=True))
 
     def run_tests(self, extra: Sequence[str], *, tty: bool, output: Output | None = None) -> int:
         """Build when stale, run the tests in a one-off container, tidy up after.
@@ -280,8 +354,11 @@ class Stack(ImageFreshness):
 
     def ci_test_plan(self) -> Plan:
         """The plan of :meth:`ci_test`."""
+        notes = self.engine_notes()
         steps = [self.build_step(), self.ci_up_step(), self.down_step(volumes=True)]
-        return self.plan("ci.test", steps, build=True)
+        plan = self.plan("ci.test", steps, build=True)
+        plan.notes += notes
+        return plan
 
     def down_step(self, *, volumes: bool, images: bool = False, extra: Sequence[str] = ()) -> Step:
         """``compose --profile '*' down --remove-orphans``: every profile's services too."""
@@ -334,9 +411,9 @@ def open_stack(
     command = detect_compose(runner, compose_env)
     compose = Compose(runner, command, project, compose_env, settings.root)
 
-    clients: list[DockerClient] = []
+    clients: list[Engine] = []
 
-    def connect() -> DockerClient:
+    def connect() -> Engine:
         if not clients:
             from dockyard.adapters.engine import connect as engine_connect
 
@@ -350,7 +427,12 @@ def open_stack(
 def _effective_ids(
     settings: Settings, environ: Mapping[str, str], variables: Mapping[str, Resolved]
 ) -> HostIds:
-    base = host_ids(environ, default_uid=settings.default_uid, default_gid=settings.default_gid)
+    base = host_ids(
+        environ,
+        root=settings.root,
+        default_uid=settings.default_uid,
+        default_gid=settings.default_gid,
+    )
     uid, gid = variables.get("HOST_UID"), variables.get("HOST_GID")
     try:
         if uid and gid and uid.source != "default":
