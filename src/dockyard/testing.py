@@ -181,7 +181,10 @@ class FakeEngine:
 
     def containers(self, labels: Sequence[str], *, all: bool = False) -> list[dict[str, Any]]:
         self._call("containers", tuple(labels), all)
-        wanted = dict(item.split("=", 1) for item in labels)
+        wanted: dict[str, str | None] = {}
+        for item in labels:
+            key, sep, value = item.partition("=")
+            wanted[key] = value if sep else None
         return [
             {k: v for k, v in c.items() if k != "inspect"}
             for c in self._containers
@@ -237,6 +240,6 @@ class FakeEngine:
         return [args for name, args in self.calls if name == method]
 
 
-def _all_match(labels: Mapping[str, str], wanted: Mapping[str, str]) -> bool:
-    """Does ``labels`` carry every key=value of ``wanted``?"""
-    return all(labels.get(k) == v for k, v in wanted.items())
+def _all_match(labels: Mapping[str, str], wanted: Mapping[str, str | None]) -> bool:
+    """Does ``labels`` carry every key=value (or key, for None) of ``wanted``?"""
+    return all(k in labels if v is None else labels.get(k) == v for k, v in wanted.items())

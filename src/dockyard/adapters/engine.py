@@ -156,6 +156,8 @@ def connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerEngine:
     from docker.errors import DockerException
 
     where = endpoint(environ)
+    if where.scheme == "unix" and not Path(where.host.removeprefix("unix://")).exists():
+        raise _engine_error(where.host, FileNotFoundError(f"No such file: {where.host}"))
     try:
         # the API version negotiation is the first round trip: no separate ping needed
         if where.source == "DOCKER_HOST":

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from invoke.collection import Collection
 
-from dockyard.surfaces.tasks import check, env, layout, stack, venv, wheels
+from dockyard.surfaces.tasks import check, doctor, env, layout, stack, venv, wheels
 
-__all__ = ["build_namespace", "check", "env", "layout", "stack", "venv", "wheels"]
+__all__ = ["build_namespace", "check", "doctor", "env", "layout", "stack", "venv", "wheels"]
 
 
 def build_namespace(environments: Iterable[str] | None = None) -> Collection:
@@ -25,6 +25,7 @@ def build_namespace(environments: Iterable[str] | None = None) -> Collection:
     ns.add_collection(env.collection())
     ns.add_collection(layout.collection())
     ns.add_task(check.check)
+    ns.add_task(doctor.doctor)
     ns.add_collection(venv.collection())
     ns.add_task(wheels.wheels)
     for name in environments if environments is not None else _configured_environments():
