@@ -7,7 +7,7 @@ kind comes from its ``/info`` and ``/version`` payloads and where it is reached:
 kind                   told by
 =====================  ===============================================================
 ``remote``             ``DOCKER_HOST`` or the docker context is ``tcp://``/``ssh://``
-``podman-rootless``    a ``Podman Engine`` component, ``rootless`` in SecurityOptions
+``podman-rootless``    a ``Podman Engine`` component, ``Rootless: true`` in /info
 ``podman-rootful``     a ``Podman Engine`` component
 ``docker-desktop``     ``Docker Desktop`` as the OperatingSystem
 ``docker-rootless``    ``name=rootless`` in SecurityOptions
@@ -96,11 +96,13 @@ def classify(
     scheme = host.split("://", 1)[0] if "://" in host else "unix"
     evidence: list[str] = []
     podman = any("podman" in name.lower() for name in components)
-    rootless = "rootless" in security
+    rootless = "rootless" in security or info.get("Rootless") is True
     if podman:
         evidence.append("a 'Podman Engine' component in /version")
-    if rootless:
+    if "rootless" in security:
         evidence.append("'rootless' in SecurityOptions")
+    elif rootless:
+        evidence.append("'Rootless: true' in /info")
     if "Docker Desktop" in system:
         evidence.append(f"OperatingSystem {system!r}")
     if scheme in REMOTE_SCHEMES:

@@ -9,7 +9,7 @@ until the services it started are healthy or settled (:mod:`dockyard.workflows.h
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -24,12 +24,13 @@ from dockyard.domain.images import (
     write_inputs,
 )
 from dockyard.domain.secrets import mask
-from dockyard.errors import CommandError, DockyardError, PlanError
+from dockyard.errors import CommandError, PlanError
 from dockyard.workflows.builds import BuildError, build_error
 from dockyard.workflows.envs import code_defaults, resolved_env
 from dockyard.workflows.freshness import ImageFreshness
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
 from dockyard.workflows.plans import Plan, Step, env_lock, state_file
+from dockyard.workflows.target import EngineTargeting
 
 if TYPE_CHECKING:
     from dockyard.adapters.engine import Engine
@@ -50,7 +51,7 @@ _ALL_PROFILES = ("--profile", "*")
 
 
 @dataclass
-class Stack(ImageFreshness):
+class Stack(ImageFreshness, EngineTargeting):
     """One environment of one repository, ready to plan and run compose operations."""
 
     settings: Settings
@@ -160,81 +161,6 @@ class Stack(ImageFreshness):
         plan.inputs = self.build_inputs()
         plan.notes += notes
         return plan
-
-    def ownership_note(self) -> str:
-        """Why uid matching does not apply on this engine (rootless, Desktop), or ''."""
-        return self.target().ownership_note
-
-    def target(self) -> Target:
-        """The engine, the identity and the strategy: resolved on first use, then kept."""
-        if not self._targets:
-            from dockyard.workflows.target import resolve_target
-
-            def images() -> Iterator[str | None]:
-                yield self.settings.helper_image
-                try:
-                    yield self.compose.image_name(self.env.service)
-                except DockyardError:
-                    return
-
-            self._targets.append(
-                resolve_target(
-                    self.connect(),
-                    self.ids,
-                    self.compose.env,
-                    compose=" ".join(self.compose.command),
-                    probe_images=images(),
-                )
-            )
-        return self._targets[0]
-
-    def engine_notes(self) -> list[str]:
-        """Apply the strategy's compose override; what the engine means for this plan."""
-        from dockyard.domain.target import compose_override
-        from dockyard.workflows.target import override_path
-
-        target = self.target()
-        notes = [f"engine: {target.engine.kind}, strategy {target.strategy} ({target.reason})"]
-        text = compose_override(target, self.env.service)
-        path = override_path(self.settings.root, self.env.name)
-        if text is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.is_file() or path.read_text(encoding="utf-8") != text:
-                path.write_text(text, encoding="utf-8")
-            self._overrides = ("-f", str(path))
-            notes.append(f"engine override {self.settings.relative(path)}: {target.strategy}")
-            if target.strategy == "container-root":
-                notes.append(
-                    "warning: the service runs as container root (the host user on this "
-                    "engine): an image built this way must not ship"
-                )
-        if target.strategy == "remote":
-            notes += self._remote_mounts()
-        return notes
-
-    def _remote_mounts(self) -> list[str]:
-        """Services that bind-mount this checkout: a remote engine resolves them elsewhere."""
-        import json
-
-        done = self.compose.run(
-            *self.profile_flags(), "config", "--format", "json", timeout=60.0, check=False
-        )
-        try:
-            services = (json.loads(done.stdout or "{}") or {}).get("services") or {}
-        except (ValueError, AttributeError):
-            return []
-        root = str(self.settings.root.resolve())
-        found: list[str] = []
-        for name, spec in sorted(services.items()):
-            for volume in (spec or {}).get("volumes") or []:
-                source = str(volume.get("source") or "") if isinstance(volume, dict) else ""
-                if volume.get("type") == "bind" and (source + "/").startswith(root + "/"):
-                    found.append(
-                        f"warning: remote engine: service {name!r} bind-mounts {source} from "
-                        "this machine; the engine resolves that path on its own machine "
-                        "(an empty or different folder unless the checkout is there too)"
-                    )
-        return found
 
     def run_plan(self, plan: Plan, *, output: Output | None = None) -> list[str]:
         """Carry out ``plan``'s steps in order under the environment's lock.

@@ -8,16 +8,18 @@ answer comes from the cache); the identity follows the one rule of
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from dockyard.adapters.compose import Compose
 from dockyard.adapters.engine import Engine, local_platform
 from dockyard.adapters.probe import OwnershipProbe, ProbeCache, probe_ownership
+from dockyard.domain.config import Environment, Settings
 from dockyard.domain.identity import HostIds
-from dockyard.domain.target import Strategy, Target, classify, strategy_for
-from dockyard.errors import CommandError, EngineError
+from dockyard.domain.target import Strategy, Target, classify, compose_override, strategy_for
+from dockyard.errors import CommandError, DockyardError, EngineError
 
-__all__ = ["apply_probe", "resolve_target"]
+__all__ = ["EngineTargeting", "apply_probe", "override_path", "resolve_target"]
 
 
 def resolve_target(
@@ -101,3 +103,95 @@ def apply_probe(target: Target, probe: OwnershipProbe) -> Target:
 def override_path(root: Path, env_name: str) -> Path:
     """Where the generated compose override of an environment is written."""
     return root / ".dockyard" / f"{env_name}.engine.yml"
+
+
+class EngineTargeting:
+    """The target of one environment's commands (mixed into ``Stack``): resolved once.
+
+    Plans that build or start containers apply the strategy: the compose override it
+    needs goes into their argv, and a remote engine's bind mounts of the checkout are
+    reported before anything runs.
+    """
+
+    settings: Settings
+    env: Environment
+    compose: Compose
+    ids: HostIds
+    connect: Callable[[], Engine]
+    _targets: list[Target]
+    _overrides: tuple[str, ...]
+
+    def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
+        """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
+        raise NotImplementedError
+
+    def ownership_note(self) -> str:
+        """Why uid matching does not apply on this engine (rootless, Desktop), or ''."""
+        return self.target().ownership_note
+
+    def target(self) -> Target:
+        """The engine, the identity and the strategy: resolved on first use, then kept."""
+        if not self._targets:
+
+            def images() -> Iterator[str | None]:
+                yield self.settings.helper_image
+                try:
+                    yield self.compose.image_name(self.env.service)
+                except DockyardError:
+                    return
+
+            self._targets.append(
+                resolve_target(
+                    self.connect(),
+                    self.ids,
+                    self.compose.env,
+                    compose=" ".join(self.compose.command),
+                    probe_images=images(),
+                )
+            )
+        return self._targets[0]
+
+    def engine_notes(self) -> list[str]:
+        """Apply the strategy's compose override; what the engine means for this plan."""
+        target = self.target()
+        notes = [f"engine: {target.engine.kind}, strategy {target.strategy} ({target.reason})"]
+        text = compose_override(target, self.env.service)
+        path = override_path(self.settings.root, self.env.name)
+        if text is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.is_file() or path.read_text(encoding="utf-8") != text:
+                path.write_text(text, encoding="utf-8")
+            self._overrides = ("-f", str(path))
+            notes.append(f"engine override {self.settings.relative(path)}: {target.strategy}")
+            if target.strategy == "container-root":
+                notes.append(
+                    "warning: the service runs as container root (the host user on this "
+                    "engine): an image built this way must not ship"
+                )
+        if target.strategy == "remote":
+            notes += self._remote_mounts()
+        return notes
+
+    def _remote_mounts(self) -> list[str]:
+        """Services that bind-mount this checkout: a remote engine resolves them elsewhere."""
+        import json
+
+        done = self.compose.run(
+            *self.profile_flags(), "config", "--format", "json", timeout=60.0, check=False
+        )
+        try:
+            services = (json.loads(done.stdout or "{}") or {}).get("services") or {}
+        except (ValueError, AttributeError):
+            return []
+        root = str(self.settings.root.resolve())
+        found: list[str] = []
+        for name, spec in sorted(services.items()):
+            for volume in (spec or {}).get("volumes") or []:
+                source = str(volume.get("source") or "") if isinstance(volume, dict) else ""
+                if volume.get("type") == "bind" and (source + "/").startswith(root + "/"):
+                    found.append(
+                        f"warning: remote engine: service {name!r} bind-mounts {source} from "
+                        "this machine; the engine resolves that path on its own machine "
+                        "(an empty or different folder unless the checkout is there too)"
+                    )
+        return found
