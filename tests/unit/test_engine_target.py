@@ -52,6 +52,13 @@ def target(name: str, *, host: str = LOCAL, platform: str = "linux") -> Target:
             "docker-rootless",
             "container-root",
         ),
+        (
+            "docker-rootless-20.10",
+            "unix:///run/user/1001/docker.sock",
+            "linux",
+            "docker-rootless",
+            "container-root",
+        ),  # recorded from rootlesskit 1.1 here
         ("docker-desktop-4.34", LOCAL, "darwin", "docker-desktop", "none"),
         ("docker-desktop-4.34", LOCAL, "linux", "docker-desktop", "container-root"),
         ("docker-desktop-4.34", LOCAL, "wsl", "docker-desktop", "host-ids"),
