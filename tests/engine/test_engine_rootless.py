@@ -45,7 +45,7 @@ def rootless_engine(base_image: str) -> Iterator[str]:
     os.chown(run, account.pw_uid, account.pw_gid)
     sock = state / "docker.sock"
     try:  # slirp4netns opens /dev/net/tun as the user: root-only here
-        tun = bool(os.stat("/dev/net/tun").st_mode & 0o006)
+        tun = bool(Path("/dev/net/tun").stat().st_mode & 0o006)
     except OSError:
         tun = False
     net = "" if tun else "DOCKERD_ROOTLESS_ROOTLESSKIT_NET=host "
