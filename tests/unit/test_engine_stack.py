@@ -29,8 +29,7 @@ def _engine(name: str, host: str = "unix:///var/run/docker.sock") -> FakeEngine:
 
 
 @pytest.fixture
-def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Stack:
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+def stack(tmp_path: Path) -> Stack:
     root = tmp_path / "repo"
     write(root / "pyproject.toml", "")
     write(root / "compose/docker-compose.dev.yml", "services: {app: {build: ..}}\n")
@@ -43,7 +42,12 @@ def stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Stack:
         }
     }
     runner.respond(["docker", "compose"], stdout=json.dumps(config))
-    return open_stack(load_settings(root), "dev", runner, {"PATH": "/bin"})
+    return open_stack(load_settings(root), "dev", runner, _environ(tmp_path))
+
+
+def _environ(tmp_path: Path) -> dict[str, str]:
+    """The probe cache of each test stays in its own folder."""
+    return {"PATH": "/bin", "XDG_CACHE_HOME": str(tmp_path / "cache")}
 
 
 def _use(stack: Stack, engine: FakeEngine) -> None:
@@ -92,3 +96,33 @@ def test_the_target_is_resolved_once_per_command(stack: Stack) -> None:
     stack.build_plan()
     stack.ownership_note()
     assert len(engine.called("info")) == 1 and len(engine.called("version")) == 1
+
+
+def _current_image(stack: Stack, engine: FakeEngine) -> None:
+    from dockyard.domain.images import LABEL_GID, LABEL_LOCK, LABEL_UID
+
+    expected = stack.expected
+    name = f"{stack.env.project_name}-app"
+    engine.images[name] = {
+        LABEL_UID: str(expected.uid),
+        LABEL_GID: str(expected.gid),
+        LABEL_LOCK: expected.lock_hash,
+    }
+
+
+def test_switching_engines_makes_the_image_stale(stack: Stack) -> None:
+    rootful = _engine("docker-rootful-20.10")
+    _current_image(stack, rootful)
+    _use(stack, rootful)
+    stack.run_plan(stack.build_plan())
+    environ = dict(stack.compose.env)
+    again = open_stack(stack.settings, "dev", stack.runner, environ)
+    _use(again, rootful)
+    assert not [n for n in again.up_plan().notes if n.startswith("rebuild:")]
+    rootless = _engine("docker-rootless-27", "unix:///run/user/1000/docker.sock")
+    _current_image(stack, rootless)
+    other = open_stack(stack.settings, "dev", stack.runner, environ)
+    _use(other, rootless)
+    plan = other.up_plan()
+    assert "rebuild: engine kind changed since the last build" in plan.notes
+    assert any(other._is_build(step) for step in plan.steps)

@@ -29,8 +29,12 @@ from dockyard.domain.images import (
 
 if TYPE_CHECKING:
     from dockyard.adapters.engine import Engine
+    from dockyard.domain.target import Target
 
-__all__ = ["ImageFreshness"]
+__all__ = ["ENGINE_KIND", "ImageFreshness"]
+
+ENGINE_KIND = "engine kind"  # switching engines (rootless, Podman...) makes the image stale
+DEFAULT_KIND = "docker-rootful"
 
 
 class ImageFreshness:
@@ -42,6 +46,7 @@ class ImageFreshness:
     expected: Expected
     profiles: tuple[str, ...]
     connect: Callable[[], Engine]
+    _targets: list[Target]
 
     def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
         """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
@@ -65,6 +70,10 @@ class ImageFreshness:
         name = self.compose.image_name(self.env.service)
         return staleness(engine.image_labels(name), self.expected)
 
+    def _engine_kind(self) -> str:
+        """The kind of engine the command runs against, once its target is resolved."""
+        return self._targets[0].engine.kind if self._targets else ""
+
     @property
     def inputs_path(self) -> Path:
         """Where the inputs of this environment's last build are recorded."""
@@ -84,6 +93,9 @@ class ImageFreshness:
         except json.JSONDecodeError:
             data = {}
         inputs = build_inputs(data if isinstance(data, dict) else {}, self.expected.build_args())
+        kind = self._engine_kind()
+        if kind not in ("", DEFAULT_KIND):  # rootful Docker, the default, is left unrecorded
+            inputs[ENGINE_KIND] = kind
         inputs[QUICK] = self._quick_key(inputs)
         return inputs
 
@@ -91,6 +103,8 @@ class ImageFreshness:
         files = [Path(f) for f in record.get(FILES, "").splitlines() if f]
         sources = [*self.compose.project.files, self.compose.project.env_file, *files]
         extra = [*self.profiles, *(f"{k}={v}" for k, v in self.expected.build_args().items())]
+        if self._engine_kind() not in ("", DEFAULT_KIND):
+            extra.append(f"engine={self._engine_kind()}")
         return quick_key(sources, self.compose.env, extra)
 
     def changed_inputs(self) -> tuple[list[str], dict[str, str] | None]:
