@@ -33,6 +33,7 @@ from dockyard.errors import CommandError, DockyardError, EngineError
 if TYPE_CHECKING:
     from dockyard.adapters.engine import Engine
     from dockyard.domain.repository import Repository
+    from dockyard.domain.target import Target
 
 __all__ = [
     "ContainerSide",
@@ -314,6 +315,7 @@ class OwnershipFix:
     after: tuple[ForeignEntry, ...] = ()
     image: str | None = None
     applied: bool = False
+    skipped: str = ""
 
 
 def foreign_entries(root: Path, uid: int) -> tuple[ForeignEntry, ...]:
@@ -350,8 +352,26 @@ def fix_ownership(
         return OwnershipFix(uid, gid, before)
     engine = connect()
     image = helper_image(settings, engine, app_image, progress=progress)
-    run_as_root(engine, image, root, chown_script(uid, gid))
+    target = _target(engine, uid, gid, environ, image)
+    if target.strategy in ("remote", "none"):  # a chown there changes nothing here
+        return OwnershipFix(uid, gid, before, before, image, skipped=target.ownership_note)
+    # on a rootless engine container root *is* the host user: give files to 0:0 inside
+    inside = (0, 0) if target.container_root_is_host_user else (uid, gid)
+    run_as_root(engine, image, root, chown_script(*inside))
     return OwnershipFix(uid, gid, before, foreign_entries(root, uid), image, applied=True)
+
+
+def _target(
+    engine: Engine, uid: int, gid: int, environ: Mapping[str, str] | None, image: str
+) -> Target:
+    """The engine's strategy for the repair (the probe runs in the repair's image)."""
+    from dockyard.domain.identity import HostIds
+    from dockyard.workflows.target import resolve_target
+
+    ids = HostIds(uid, gid, "the project's files")
+    return resolve_target(
+        engine, ids, os.environ if environ is None else environ, probe_images=[image]
+    )
 
 
 def run_in_venv(

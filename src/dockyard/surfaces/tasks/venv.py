@@ -147,7 +147,11 @@ def fix_ownership(
         dry_run=dry_run,
         confirm=confirm,
         progress=echo,
+        environ=runtime.environ,
     )
+    if result.skipped:
+        echo(f"SKIP: {len(result.before)} entries left as they are: {result.skipped}")
+        return
     if not result.before:
         echo(f"every file in the project is owned by uid {result.uid}: nothing to do")
         return
