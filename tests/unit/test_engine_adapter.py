@@ -27,6 +27,13 @@ def test_engine_not_running() -> None:
     assert str(_engine_error("unix:///x.sock", exc)).startswith("Docker engine not running")
 
 
+def test_ssh_without_paramiko_says_what_to_install() -> None:
+    exc = Exception("Install paramiko package to enable ssh:// support")
+    message = str(_engine_error("ssh://dev@build", exc))
+    assert message.startswith("ssh://dev@build is an ssh:// engine")
+    assert "docker[ssh]" in message
+
+
 def test_docker_host_beats_the_context(tmp_path: Path) -> None:
     found = endpoint({"DOCKER_HOST": "tcp://10.0.0.5:2376", "DOCKER_CONTEXT": "big"})
     assert (found.host, found.source, found.scheme) == ("tcp://10.0.0.5:2376", "DOCKER_HOST", "tcp")

@@ -186,3 +186,11 @@ def test_resolve_uses_the_endpoint_of_the_engine(tmp_path: Path) -> None:
     chosen = resolve_target(engine, IDS, {}, probe=False, platform="linux")
     assert (chosen.engine.kind, chosen.strategy, chosen.probe) == ("remote", "remote", "not run")
     assert chosen.engine.evidence == ("DOCKER_HOST is tcp://",)
+
+
+def test_the_example_of_docs_engines_runs() -> None:
+    import re
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "engines.md"
+    (block,) = re.findall(r"```python\n(.*?)```", docs.read_text(encoding="utf-8"), flags=re.S)
+    exec(block, {})  # noqa: S102 - running our own documentation

@@ -161,7 +161,9 @@ def connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerEngine:
     try:
         # the API version negotiation is the first round trip: no separate ping needed
         if where.source == "DOCKER_HOST":
-            client = docker.from_env(environment=dict(environ), timeout=timeout)
+            client = docker.from_env(
+                environment=dict(environ), timeout=timeout, use_ssh_client=True
+            )
         else:
             client = docker.DockerClient(
                 base_url=where.host, version="auto", timeout=timeout, use_ssh_client=True
@@ -186,6 +188,11 @@ def _engine_error(host: str, exc: Exception) -> EngineError:
             f"Docker engine not running: nothing answers on {host} "
             "(start Docker Desktop, or the engine: `sudo systemctl start docker`; "
             "set DOCKER_HOST if it listens elsewhere)"
+        )
+    if "paramiko" in text:
+        return EngineError(
+            f"{host} is an ssh:// engine: the Docker SDK needs paramiko for it "
+            "(`pip install 'docker[ssh]'`), and the `ssh` client configured for that host"
         )
     first = text.splitlines()[0] if text else type(exc).__name__
     return EngineError(f"cannot use the Docker engine at {host}: {first}")
