@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from dockyard.domain.config import load_settings
-from dockyard.domain.identity import host_ids
+from dockyard.domain.identity import HostIds, host_ids
 from dockyard.testing import FakeRunner
 from dockyard.workflows.envs import code_defaults
 from dockyard.workflows.stack import open_stack
@@ -48,3 +50,23 @@ def test_root_host_with_sudo_and_a_checkout_of_another_uid(tmp_path: Path) -> No
     assert project_ids(tmp_path, environ) == (4242, 4243)
     # and the live checks compare against the same resolved HOST_UID/HOST_GID
     assert "owner of the checkout" in defaults["HOST_UID"][1]
+
+
+def test_open_stack_computes_the_host_ids_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dockyard.workflows import envs
+
+    calls: list[Mapping[str, str]] = []
+
+    def counted(environ: Mapping[str, str], **kwargs: Any) -> HostIds:
+        calls.append(environ)
+        return host_ids(environ, **kwargs)
+
+    monkeypatch.setattr(envs, "host_ids", counted)
+    write(tmp_path / "pyproject.toml", "")
+    write(tmp_path / "compose/docker-compose.dev.yml", "services: {app: {image: x}}\n")
+    write(tmp_path / "env/.env.dev", "A=1\n")
+    stack = open_stack(load_settings(tmp_path), "dev", FakeRunner(), {"PATH": "/bin"})
+    assert len(calls) == 1
+    assert stack.ids.origin.startswith("dockyard default (")

@@ -17,7 +17,7 @@ from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
 from dockyard.adapters.runner import Completed, Runner
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.envfiles import Resolved
-from dockyard.domain.identity import HostIds, host_ids
+from dockyard.domain.identity import HostIds
 from dockyard.domain.images import (
     Expected,
     lock_hash,
@@ -26,7 +26,7 @@ from dockyard.domain.images import (
 from dockyard.domain.secrets import mask
 from dockyard.errors import CommandError, PlanError
 from dockyard.workflows.builds import BuildError, build_error
-from dockyard.workflows.envs import code_defaults, resolved_env
+from dockyard.workflows.envs import resolved_env
 from dockyard.workflows.freshness import ImageFreshness
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
 from dockyard.workflows.plans import Plan, Step, env_lock, state_file
@@ -328,11 +328,10 @@ def open_stack(
         project.check_files(settings.relative)
     variables = resolved_env(settings, env, environ)
     compose_env = dict(environ)
-    for key in code_defaults(settings, environ):
-        item = variables.get(key)
-        if item is not None and item.source == "default" and item.value is not None:
+    for key, item in variables.items():  # dockyard's own defaults: the host ids
+        if item.source == "default" and item.value is not None:
             compose_env[key] = item.value  # only where neither process nor env file sets it
-    ids = _effective_ids(settings, environ, variables)
+    ids = _effective_ids(variables)
     expected = Expected(ids.uid, ids.gid, lock_hash(settings.root))
     command = detect_compose(runner, compose_env)
     compose = Compose(runner, command, project, compose_env, settings.root)
@@ -350,24 +349,23 @@ def open_stack(
     return Stack(settings, env, runner, compose, ids, expected, variables, connect, chosen)
 
 
-def _effective_ids(
-    settings: Settings, environ: Mapping[str, str], variables: Mapping[str, Resolved]
-) -> HostIds:
-    base = host_ids(
-        environ,
-        root=settings.root,
-        default_uid=settings.default_uid,
-        default_gid=settings.default_gid,
-    )
+def _effective_ids(variables: Mapping[str, Resolved]) -> HostIds:
+    """The build's ids: HOST_UID/HOST_GID as resolved with the other variables.
+
+    The identity rule (:mod:`dockyard.domain.identity`) supplies their default once,
+    in :func:`~dockyard.workflows.envs.code_defaults`; it is not computed again here.
+    """
     uid, gid = variables.get("HOST_UID"), variables.get("HOST_GID")
     try:
-        if uid and gid and uid.source != "default":
-            return HostIds(int(uid.value or ""), int(gid.value or ""), uid.origin)
+        return HostIds(
+            int((uid.value if uid else None) or ""),
+            int((gid.value if gid else None) or ""),
+            uid.origin if uid else "",
+        )
     except ValueError:
         raise PlanError(
             f"HOST_UID/HOST_GID must be integers ({uid.origin if uid else ''})"
         ) from None
-    return base
 
 
 def _discard(_: str) -> None:
