@@ -76,6 +76,9 @@ def test_podman_maps_the_host_user_with_keep_id(stack: Stack) -> None:
 def test_rootful_docker_needs_no_override(stack: Stack) -> None:
     _use(stack, _engine("docker-rootful-20.10"))
     plan = stack.up_plan()
+    stack.run_plan(plan)  # compose hears the engine's kind
+    assert isinstance(stack.runner, FakeRunner)
+    assert stack.runner.calls[-1].env["DOCKYARD_ENGINE_KIND"] == "docker-rootful"
     assert not (stack.settings.root / ".dockyard/dev.engine.yml").exists()
     assert all(".dockyard" not in " ".join(step.argv) for step in plan.steps)
     assert stack.ownership_note() == ""

@@ -8,6 +8,7 @@ answer comes from the cache); the identity follows the one rule of
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -19,7 +20,15 @@ from dockyard.domain.identity import HostIds
 from dockyard.domain.target import Strategy, Target, classify, compose_override, strategy_for
 from dockyard.errors import CommandError, DockyardError, EngineError
 
-__all__ = ["EngineTargeting", "apply_probe", "override_path", "resolve_target"]
+__all__ = [
+    "KIND_VARIABLE",
+    "EngineTargeting",
+    "apply_probe",
+    "override_path",
+    "resolve_target",
+]
+
+KIND_VARIABLE = "DOCKYARD_ENGINE_KIND"
 
 
 def resolve_target(
@@ -149,6 +158,11 @@ class EngineTargeting:
                     probe_images=images(),
                 )
             )
+            # compose files may read the engine's kind; HOST_UID/HOST_GID are handed
+            # over already (where neither the process nor the env file sets them)
+            kind = self._targets[0].engine.kind
+            env = {**self.compose.env, KIND_VARIABLE: kind}
+            self.compose = dataclasses.replace(self.compose, env=env)
         return self._targets[0]
 
     def engine_notes(self) -> list[str]:
