@@ -1,10 +1,15 @@
-"""Engine errors become one actionable line; engine kinds are told apart."""
+"""Engine errors become one actionable line; the endpoint comes from DOCKER_HOST or a context."""
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from hashlib import sha256
+from pathlib import Path
 
-from dockyard.adapters.engine import _engine_error, engine_info
+import pytest
+
+from dockyard.adapters.engine import _engine_error, endpoint
+from dockyard.errors import EngineError
 
 
 def test_permission_denied_on_the_socket() -> None:
@@ -22,24 +27,50 @@ def test_engine_not_running() -> None:
     assert str(_engine_error("unix:///x.sock", exc)).startswith("Docker engine not running")
 
 
-class _Client:
-    def __init__(self, info: dict[str, Any]) -> None:
-        self._info = info
-
-    def info(self) -> dict[str, Any]:
-        return self._info
-
-    def version(self) -> dict[str, Any]:
-        return {"Version": "27.0", "ApiVersion": "1.46"}
+def test_ssh_without_paramiko_says_what_to_install() -> None:
+    exc = Exception("Install paramiko package to enable ssh:// support")
+    message = str(_engine_error("ssh://dev@build", exc))
+    assert message.startswith("ssh://dev@build is an ssh:// engine")
+    assert "docker[ssh]" in message
 
 
-def test_engine_kinds() -> None:
-    linux = engine_info(_Client({"OperatingSystem": "Debian GNU/Linux 12"}))  # type: ignore[arg-type]
-    assert linux.kind == "linux" and linux.ownership_applies and linux.ownership_note == ""
-    rootless = engine_info(
-        _Client({"SecurityOptions": ["name=seccomp", "name=rootless"]})  # type: ignore[arg-type]
+def test_docker_host_beats_the_context(tmp_path: Path) -> None:
+    found = endpoint({"DOCKER_HOST": "tcp://10.0.0.5:2376", "DOCKER_CONTEXT": "big"})
+    assert (found.host, found.source, found.scheme) == ("tcp://10.0.0.5:2376", "DOCKER_HOST", "tcp")
+
+
+def test_default_socket_without_host_or_context(tmp_path: Path) -> None:
+    found = endpoint({"HOME": str(tmp_path)})
+    assert (found.host, found.source, found.scheme) == (
+        "unix:///var/run/docker.sock",
+        "default socket",
+        "unix",
     )
-    assert rootless.kind == "rootless" and not rootless.ownership_applies
-    assert "subuid" in rootless.ownership_note
-    desktop = engine_info(_Client({"OperatingSystem": "Docker Desktop"}))  # type: ignore[arg-type]
-    assert desktop.kind == "desktop" and not desktop.ownership_applies
+
+
+def _context(config: Path, name: str, host: str) -> None:
+    meta = config / "contexts" / "meta" / sha256(name.encode()).hexdigest()
+    meta.mkdir(parents=True)
+    data = {"Name": name, "Endpoints": {"docker": {"Host": host, "SkipTLSVerify": False}}}
+    (meta / "meta.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_the_current_context_of_the_cli_config(tmp_path: Path) -> None:
+    config = tmp_path / ".docker"
+    _context(config, "builder", "ssh://dev@build.example")
+    (config / "config.json").write_text('{"currentContext": "builder"}', encoding="utf-8")
+    found = endpoint({"HOME": str(tmp_path)})
+    assert (found.host, found.source, found.context) == (
+        "ssh://dev@build.example",
+        "docker context builder",
+        "builder",
+    )
+    # DOCKER_CONTEXT names another one; DOCKER_CONFIG moves the folder
+    _context(config, "lab", "tcp://lab:2375")
+    again = endpoint({"DOCKER_CONFIG": str(config), "DOCKER_CONTEXT": "lab"})
+    assert again.host == "tcp://lab:2375"
+
+
+def test_a_context_without_metadata_is_one_line(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="docker context 'gone' is selected"):
+        endpoint({"HOME": str(tmp_path), "DOCKER_CONTEXT": "gone"})

@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import pytest
 
+from dockyard.testing import FakeEngine
 from dockyard.workflows.health import ServiceError, Waiting, mask_text, wait_for_services
 
 
@@ -17,19 +18,12 @@ class _Api:
     containers_: list[dict[str, Any]] = field(default_factory=list)
     logs_: bytes = b""
 
-    def containers(self, **_: Any) -> list[dict[str, Any]]:
-        return [{"Id": c["Id"], "Labels": c["Labels"]} for c in self.containers_]
-
-    def inspect_container(self, cid: str) -> dict[str, Any]:
-        return next(c["info"] for c in self.containers_ if c["Id"] == cid)
-
-    def logs(self, cid: str, **_: Any) -> bytes:
-        return self.logs_
-
-
-@dataclass
-class _Client:
-    api: _Api
+    def engine(self) -> FakeEngine:
+        engine = FakeEngine(logs_text=self.logs_.decode())
+        for c in self.containers_:
+            labels = {"com.docker.compose.project": "p", **c["Labels"]}
+            engine.add_container(c["Id"], labels=labels, state="any", inspect=c["info"])
+        return engine
 
 
 def container(
@@ -58,9 +52,8 @@ def container(
 
 
 def wait(api: _Api, **kwargs: Any) -> list[str]:
-    client = cast(Any, _Client(api))
     waiting = Waiting("p", "app", timeout=kwargs.pop("timeout", 5.0), settle=1.0, poll=0.01)
-    return wait_for_services(client, waiting, **kwargs)
+    return wait_for_services(api.engine(), waiting, **kwargs)
 
 
 def test_long_running_healthy_and_one_shot_services_are_up() -> None:

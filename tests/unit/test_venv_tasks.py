@@ -52,7 +52,15 @@ def test_list_and_help(project: Path) -> None:
     assert "--dry-run" in dockyard(project, "--help", "venv.relocate").stdout
 
 
+def _users_checkout(root: Path) -> None:
+    """As root, make the checkout a user's (a root-owned one is foreign to the build user)."""
+    if os.geteuid() == 0:
+        for path in [root, *root.rglob("*")]:
+            os.lchown(path, 4242, 4242)
+
+
 def test_info_clean_project_exits_0(project: Path) -> None:
+    _users_checkout(project)
     done = dockyard(project, "venv.info", "--env", "dev")
     assert done.returncode == 0, done.stderr
     assert "host (pip):" in done.stdout and "no conflicts" in done.stdout
@@ -84,6 +92,7 @@ def test_run_puts_the_venv_first_and_passes_the_exit_code(project: Path) -> None
     write(tool, '#!/bin/sh\necho "hello from $VIRTUAL_ENV $1"\nexit 3\n')
     tool.chmod(0o755)
     write(project / ".venv/pyvenv.cfg", f"home = {Path(sys.executable).parent}\n")
+    _users_checkout(project)
     done = dockyard(project, "venv.run", "--", "hello", "world")
     assert done.returncode == 3, done.stderr
     assert f"hello from {project / '.venv'} world" in done.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from dockyard.domain.config import load_settings
-from dockyard.testing import FakeRunner
+from dockyard.testing import FakeEngine, FakeRunner
 from dockyard.workflows.relocate import (
     Backups,
     apply_relocate,
@@ -35,7 +35,7 @@ services:
 """
 
 
-def _no_engine() -> object:
+def _no_engine() -> FakeEngine:
     raise AssertionError("the engine must not be used")
 
 
@@ -83,7 +83,7 @@ def test_dry_run_plan_changes_nothing_then_apply_then_idempotent(tmp_path: Path)
     settings = load_settings(root, environ=environ)
     runner = FakeRunner()
     before = _tree_hash(root)
-    plan = plan_relocate(settings, environ, runner, _no_engine, envs=["dev"])  # type: ignore[arg-type]
+    plan = plan_relocate(settings, environ, runner, _no_engine, envs=["dev"])
     lines = "\n".join(plan.lines())
     assert "write [virtualenvs] in-project = false to poetry.toml (local config)" in lines
     assert "only affects this project" in lines
@@ -111,7 +111,7 @@ def test_dry_run_plan_changes_nothing_then_apply_then_idempotent(tmp_path: Path)
 
     # again: the venv exists where Poetry puts it, nothing left to do
     runner.respond(["poetry", "env", "info", "--path"], stdout="/home/u/venvs/demo-abc\n")
-    again = plan_relocate(settings, environ, runner, _no_engine, envs=["dev"])  # type: ignore[arg-type]
+    again = plan_relocate(settings, environ, runner, _no_engine, envs=["dev"])
     assert again.actions == ()
     assert again.lines() == ["nothing to do: venvs already live apart"]
 
@@ -120,9 +120,12 @@ def test_in_project_venv_owned_by_user_is_removed_on_host(tmp_path: Path) -> Non
     root = _poetry_project(tmp_path)
     (root / ".venv/bin").mkdir(parents=True)
     (root / ".venv/pyvenv.cfg").write_text("home = /nonexistent/bin\n")
+    if os.geteuid() == 0:  # as root, a user's checkout: the rule of host identity names its owner
+        for path in [root, *root.rglob("*")]:
+            os.lchown(path, 4242, 4242)
     environ = _env(tmp_path)
     settings = load_settings(root, environ=environ)
-    plan = plan_relocate(settings, environ, FakeRunner(), _no_engine, envs=["dev"])  # type: ignore[arg-type]
+    plan = plan_relocate(settings, environ, FakeRunner(), _no_engine, envs=["dev"])
     assert any(a.what == "remove .venv" for a in plan.actions)
     list(apply_relocate(plan, lambda what: None))
     assert not (root / ".venv").exists()
@@ -166,7 +169,7 @@ def test_edits_as_root_keep_the_project_owner(tmp_path: Path) -> None:
         os.lchown(path, 4242, 4242)
     environ = _env(tmp_path)
     settings = load_settings(root, environ=environ)
-    plan = plan_relocate(settings, environ, FakeRunner(), _no_engine, envs=["dev"])  # type: ignore[arg-type]
+    plan = plan_relocate(settings, environ, FakeRunner(), _no_engine, envs=["dev"])
     list(apply_relocate(plan, lambda what: None))
     assert (root / "poetry.toml").is_file()
     assert list((root / ".dockyard/layout").glob("run-*/journal.json"))

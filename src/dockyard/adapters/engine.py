@@ -1,42 +1,176 @@
-"""The Docker engine, through the Docker SDK: one HTTP round trip, no process start.
+"""The container engine, through the Docker SDK: one interface, errors mapped.
 
-Queries (images, labels, container user, exec for checks) come here; orchestration
-goes through the compose CLI (:mod:`dockyard.adapters.compose`). ``docker`` is
-imported lazily so that listing tasks stays fast.
+Every engine API call dockyard makes (info, version, images, containers, logs, exec,
+pull, throwaway containers) goes through :class:`Engine`; orchestration goes through
+the compose CLI (:mod:`dockyard.adapters.compose`). :class:`DockerEngine` is the real
+one; :class:`dockyard.testing.FakeEngine` stands in for it in tests. SDK errors become
+:class:`~dockyard.errors.EngineError` (the engine cannot be used) or
+:class:`~dockyard.errors.CommandError` (a throwaway container exited non-zero).
+
+``docker`` is imported lazily so that listing tasks stays fast::
+
+    engine = connect(os.environ)
+    labels = engine.image_labels("proj-dev-app")   # None when the image is missing
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+import contextlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from hashlib import sha256
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from dockyard.errors import EngineError
+from dockyard.errors import CommandError, EngineError
 
 if TYPE_CHECKING:
     from docker import DockerClient
 
-__all__ = ["EngineInfo", "EngineKind", "connect", "engine_info"]
+__all__ = [
+    "DEFAULT_HOST",
+    "DockerEngine",
+    "Endpoint",
+    "Engine",
+    "Exec",
+    "connect",
+    "endpoint",
+    "local_platform",
+]
 
-EngineKind = Literal["linux", "rootless", "desktop"]
+DEFAULT_HOST = "unix:///var/run/docker.sock"
 
 
-def connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerClient:
-    """A connected client for the engine ``DOCKER_HOST`` (or the default socket) names.
+@dataclass(frozen=True)
+class Exec:
+    """What a command run in a container gave back."""
+
+    code: int
+    stdout: bytes
+    stderr: bytes
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the engine is, and what said so (``DOCKER_HOST``, a context, the default)."""
+
+    host: str
+    source: str
+    context: str | None = None
+
+    @property
+    def scheme(self) -> str:
+        """``unix``, ``npipe``, ``tcp``, ``ssh``, ``http`` or ``https``."""
+        return self.host.split("://", 1)[0] if "://" in self.host else "unix"
+
+
+class Engine(Protocol):
+    """Every engine API call dockyard makes. Errors are :mod:`dockyard.errors` ones."""
+
+    endpoint: Endpoint
+
+    def info(self) -> dict[str, Any]:
+        """The engine's ``/info`` payload."""
+
+    def version(self) -> dict[str, Any]:
+        """The engine's ``/version`` payload."""
+
+    def image_labels(self, name: str) -> dict[str, str] | None:
+        """The labels of local image ``name``; None when there is no such image."""
+
+    def pull(self, name: str) -> None:
+        """Pull image ``name`` from its registry."""
+
+    def containers(self, labels: Sequence[str], *, all: bool = False) -> list[dict[str, Any]]:
+        """Container summaries (``Id``, ``Names``, ``Labels``...) carrying every label."""
+
+    def inspect(self, container: str) -> dict[str, Any]:
+        """The full inspection of one container."""
+
+    def logs(self, container: str, *, tail: int) -> str:
+        """The last ``tail`` lines of a container's output."""
+
+    def exec(self, container: str, argv: Sequence[str]) -> Exec:
+        """Run ``argv`` in a running container; its exit code and both streams."""
+
+    def run(
+        self,
+        image: str,
+        argv: Sequence[str],
+        *,
+        user: str,
+        volumes: Mapping[str, str],
+        working_dir: str | None = None,
+        entrypoint: Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
+        """Run a throwaway container (no network, removed after); its output.
+
+        ``volumes`` maps host folders to container paths (read-write bind mounts). A
+        non-zero exit raises :class:`CommandError` with the container's stderr.
+        """
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+def endpoint(environ: Mapping[str, str]) -> Endpoint:
+    """The engine ``DOCKER_HOST``, else the docker context in use, else the default socket."""
+    host = environ.get("DOCKER_HOST")
+    if host:
+        return Endpoint(host, "DOCKER_HOST")
+    config_dir = Path(environ.get("DOCKER_CONFIG") or Path(environ.get("HOME", "~")) / ".docker")
+    name = environ.get("DOCKER_CONTEXT") or _current_context(config_dir)
+    if name and name != "default":
+        meta = config_dir.expanduser() / "contexts" / "meta"
+        path = meta / sha256(name.encode()).hexdigest() / "meta.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            context_host = str(data["Endpoints"]["docker"]["Host"])
+        except (OSError, ValueError, KeyError, TypeError):
+            raise EngineError(
+                f"docker context {name!r} is selected but its endpoint cannot be read "
+                f"({path}); `docker context ls` lists the contexts"
+            ) from None
+        return Endpoint(context_host, f"docker context {name}", name)
+    return Endpoint(DEFAULT_HOST, "default socket")
+
+
+def _current_context(config_dir: Path) -> str | None:
+    try:
+        data = json.loads((config_dir.expanduser() / "config.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    value = data.get("currentContext") if isinstance(data, dict) else None
+    return str(value) if value else None
+
+
+def connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerEngine:
+    """A connected :class:`DockerEngine` for the engine :func:`endpoint` names.
 
     Raises :class:`EngineError` with one actionable line when the engine is not
-    running, the socket refuses this user, or ``DOCKER_HOST`` is malformed.
+    running, the socket refuses this user, or the host is malformed.
     """
     import docker
     from docker.errors import DockerException
 
-    host = environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    where = endpoint(environ)
+    if where.scheme == "unix" and not Path(where.host.removeprefix("unix://")).exists():
+        raise _engine_error(where.host, FileNotFoundError(f"No such file: {where.host}"))
     try:
         # the API version negotiation is the first round trip: no separate ping needed
-        client = docker.from_env(environment=dict(environ), timeout=timeout)
+        if where.source == "DOCKER_HOST":
+            client = docker.from_env(
+                environment=dict(environ), timeout=timeout, use_ssh_client=True
+            )
+        else:
+            client = docker.DockerClient(
+                base_url=where.host, version="auto", timeout=timeout, use_ssh_client=True
+            )
     except DockerException as exc:
-        raise _engine_error(host, exc) from None
-    return client
+        raise _engine_error(where.host, exc) from None
+    return DockerEngine(client, where)
 
 
 def _engine_error(host: str, exc: Exception) -> EngineError:
@@ -55,56 +189,129 @@ def _engine_error(host: str, exc: Exception) -> EngineError:
             "(start Docker Desktop, or the engine: `sudo systemctl start docker`; "
             "set DOCKER_HOST if it listens elsewhere)"
         )
+    if "paramiko" in text:
+        return EngineError(
+            f"{host} is an ssh:// engine: the Docker SDK needs paramiko for it "
+            "(`pip install 'docker[ssh]'`), and the `ssh` client configured for that host"
+        )
     first = text.splitlines()[0] if text else type(exc).__name__
     return EngineError(f"cannot use the Docker engine at {host}: {first}")
 
 
-@dataclass(frozen=True)
-class EngineInfo:
-    """What kind of engine this is, and whether host file ownership maps 1:1."""
+@dataclass
+class DockerEngine:
+    """:class:`Engine` over a Docker SDK client (Docker, or Podman's compatible API)."""
 
-    kind: EngineKind
-    server_version: str
-    api_version: str
-    operating_system: str
+    client: DockerClient
+    endpoint: Endpoint = field(default_factory=lambda: Endpoint(DEFAULT_HOST, "default socket"))
 
-    @property
-    def ownership_applies(self) -> bool:
-        """True when a uid in a container is the same uid on the host's files."""
-        return self.kind == "linux"
+    @contextlib.contextmanager
+    def _mapped(self, what: str) -> Iterator[None]:
+        from docker.errors import APIError, DockerException
+        from requests.exceptions import RequestException
 
-    @property
-    def ownership_note(self) -> str:
-        """Why ownership matching does not apply, or the empty string."""
-        if self.kind == "rootless":
-            return (
-                "rootless engine: container uids are remapped through /etc/subuid, "
-                "so root in the container owns files as you on the host"
-            )
-        if self.kind == "desktop":
-            return (
-                "Docker Desktop: bind mounts go through a file-sharing layer that "
-                "presents files as your user, whatever uid the container writes with"
-            )
-        return ""
+        try:
+            yield
+        except APIError as exc:
+            reason = exc.explanation or str(exc)
+            raise EngineError(f"{what} failed on {self.endpoint.host}: {reason}") from None
+        except (DockerException, RequestException, OSError) as exc:
+            raise _engine_error(self.endpoint.host, exc) from None
+
+    def info(self) -> dict[str, Any]:
+        with self._mapped("engine info"):
+            return dict(self.client.info())
+
+    def version(self) -> dict[str, Any]:
+        with self._mapped("engine version"):
+            return dict(self.client.version())
+
+    def image_labels(self, name: str) -> dict[str, str] | None:
+        from docker.errors import ImageNotFound
+
+        with self._mapped(f"inspecting image {name}"):
+            try:
+                image = self.client.images.get(name)
+            except ImageNotFound:
+                return None
+            return dict(image.labels or {})
+
+    def pull(self, name: str) -> None:
+        with self._mapped(f"pulling {name}"):
+            self.client.images.pull(name)
+
+    def containers(self, labels: Sequence[str], *, all: bool = False) -> list[dict[str, Any]]:
+        with self._mapped("listing containers"):
+            found = self.client.api.containers(all=all, filters={"label": list(labels)})
+        return [dict(item) for item in found]
+
+    def inspect(self, container: str) -> dict[str, Any]:
+        with self._mapped(f"inspecting container {container[:12]}"):
+            return dict(self.client.api.inspect_container(container))
+
+    def logs(self, container: str, *, tail: int) -> str:
+        with self._mapped(f"reading the log of {container[:12]}"):
+            raw = self.client.api.logs(container, stdout=True, stderr=True, tail=tail)
+        return bytes(raw).decode(errors="replace")
+
+    def exec(self, container: str, argv: Sequence[str]) -> Exec:
+        with self._mapped(f"exec in container {container[:12]}"):
+            made = self.client.api.exec_create(container, list(argv), stdout=True, stderr=True)
+            output = self.client.api.exec_start(made["Id"], demux=True)
+            code = self.client.api.exec_inspect(made["Id"]).get("ExitCode")
+        out, err = output
+        return Exec(int(code or 0), out or b"", err or b"")
+
+    def run(
+        self,
+        image: str,
+        argv: Sequence[str],
+        *,
+        user: str,
+        volumes: Mapping[str, str],
+        working_dir: str | None = None,
+        entrypoint: Sequence[str] | None = None,
+        labels: Mapping[str, str] | None = None,
+    ) -> str:
+        from docker.errors import ContainerError
+
+        try:
+            with self._mapped(f"running a container of {image}"):
+                output = self.client.containers.run(
+                    image,
+                    list(argv),
+                    entrypoint=list(entrypoint) if entrypoint is not None else None,
+                    user=user,
+                    network_mode="none",
+                    remove=True,
+                    working_dir=working_dir,
+                    volumes={src: {"bind": dst, "mode": "rw"} for src, dst in volumes.items()},
+                    labels=dict(labels or {}),
+                    stdout=True,
+                    stderr=True,
+                )
+        except ContainerError as exc:
+            raw: Any = exc.stderr
+            stderr = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw or "")
+            shown = [*(entrypoint or ()), *argv]
+            raise CommandError(
+                shown,
+                int(exc.exit_status),
+                stderr.strip(),
+                message=f"container of {image} exited with status {exc.exit_status}: "
+                + (stderr.strip().splitlines() or [""])[-1],
+            ) from None
+        return bytes(output).decode(errors="replace")
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.client.close()
 
 
-def engine_info(client: DockerClient) -> EngineInfo:
-    """Classify the engine behind ``client`` (one ``/info`` and one ``/version`` call)."""
-    info = client.info()
-    version = client.version()
-    security = " ".join(info.get("SecurityOptions") or [])
-    system = str(info.get("OperatingSystem") or "")
-    kind: EngineKind
-    if "name=rootless" in security:
-        kind = "rootless"
-    elif "Docker Desktop" in system or "desktop" in str(info.get("Name", "")).lower():
-        kind = "desktop"
-    else:
-        kind = "linux"
-    return EngineInfo(
-        kind=kind,
-        server_version=str(version.get("Version", "")),
-        api_version=str(version.get("ApiVersion", "")),
-        operating_system=system,
-    )
+def local_platform(environ: Mapping[str, str]) -> str:
+    """This host's system: ``linux``, ``wsl``, ``darwin`` or ``windows``."""
+    import platform
+
+    system = platform.system().lower()
+    wsl = "microsoft" in platform.release().lower() or bool(environ.get("WSL_DISTRO_NAME"))
+    return "wsl" if system == "linux" and wsl else system

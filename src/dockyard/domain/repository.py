@@ -233,7 +233,10 @@ class Repository:
 
         environ = dict(self.environ)
         ids = host_ids(
-            environ, default_uid=self.settings.default_uid, default_gid=self.settings.default_gid
+            environ,
+            root=self.settings.root,
+            default_uid=self.settings.default_uid,
+            default_gid=self.settings.default_gid,
         )
         environ.setdefault("HOST_UID", str(ids.uid))
         environ.setdefault("HOST_GID", str(ids.gid))
@@ -383,4 +386,3 @@ def _manager(folder: Path, pyproject: Path, locks: list[Path], settings: Setting
         if "uv" in tool:
             return "uv"
     return "pip"
-

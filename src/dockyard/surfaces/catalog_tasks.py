@@ -70,6 +70,7 @@ TASKS: tuple[TaskSpec, ...] = (
         "test", "one shot: build, run until the app exits, its exit code, clean up", only_env="ci"
     ),
     TaskSpec(name="check", summary="the checks: Dockerfile, compose, env files, lock, venvs"),
+    TaskSpec(name="doctor", summary="the engine, its kind, and what dockyard does about ownership"),
     TaskSpec(name="env.show", summary="the selected env file's values (secrets masked)"),
     TaskSpec(name="env.check", summary="compare an env file with the example"),
     TaskSpec(name="env.init", summary="create a missing env file from the example"),

@@ -31,7 +31,12 @@ __all__ = [
 
 def code_defaults(settings: Settings, environ: Mapping[str, str]) -> dict[str, tuple[str, str]]:
     """Values dockyard supplies itself, lowest in precedence: the host ids."""
-    ids = host_ids(environ, default_uid=settings.default_uid, default_gid=settings.default_gid)
+    ids = host_ids(
+        environ,
+        root=settings.root,
+        default_uid=settings.default_uid,
+        default_gid=settings.default_gid,
+    )
     origin = f"dockyard default ({ids.origin})"
     return {"HOST_UID": (str(ids.uid), origin), "HOST_GID": (str(ids.gid), origin)}
 

@@ -28,9 +28,13 @@ from dockyard.domain.images import (
 )
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from dockyard.adapters.engine import Engine
+    from dockyard.domain.target import Target
 
-__all__ = ["ImageFreshness"]
+__all__ = ["ENGINE_KIND", "ImageFreshness"]
+
+ENGINE_KIND = "engine kind"  # switching engines (rootless, Podman...) makes the image stale
+DEFAULT_KIND = "docker-rootful"
 
 
 class ImageFreshness:
@@ -41,7 +45,8 @@ class ImageFreshness:
     compose: Compose
     expected: Expected
     profiles: tuple[str, ...]
-    connect: Callable[[], DockerClient]
+    connect: Callable[[], Engine]
+    _targets: list[Target]
 
     def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
         """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
@@ -53,25 +58,21 @@ class ImageFreshness:
         A running container carries its image's labels in the container list, so the
         common case (the environment is up) costs one engine call.
         """
-        client = self.connect()
-        from docker.errors import ImageNotFound
-
-        running = client.api.containers(
-            filters={
-                "label": [
-                    f"com.docker.compose.project={self.env.project_name}",
-                    f"com.docker.compose.service={self.env.service}",
-                ]
-            }
+        engine = self.connect()
+        running = engine.containers(
+            [
+                f"com.docker.compose.project={self.env.project_name}",
+                f"com.docker.compose.service={self.env.service}",
+            ]
         )
         if running:
             return staleness(running[0].get("Labels") or {}, self.expected)
         name = self.compose.image_name(self.env.service)
-        try:
-            image = client.images.get(name)
-        except ImageNotFound:
-            return staleness(None, self.expected)
-        return staleness(image.labels or {}, self.expected)
+        return staleness(engine.image_labels(name), self.expected)
+
+    def _engine_kind(self) -> str:
+        """The kind of engine the command runs against, once its target is resolved."""
+        return self._targets[0].engine.kind if self._targets else ""
 
     @property
     def inputs_path(self) -> Path:
@@ -92,6 +93,9 @@ class ImageFreshness:
         except json.JSONDecodeError:
             data = {}
         inputs = build_inputs(data if isinstance(data, dict) else {}, self.expected.build_args())
+        kind = self._engine_kind()
+        if kind not in ("", DEFAULT_KIND):  # rootful Docker, the default, is left unrecorded
+            inputs[ENGINE_KIND] = kind
         inputs[QUICK] = self._quick_key(inputs)
         return inputs
 
@@ -99,6 +103,8 @@ class ImageFreshness:
         files = [Path(f) for f in record.get(FILES, "").splitlines() if f]
         sources = [*self.compose.project.files, self.compose.project.env_file, *files]
         extra = [*self.profiles, *(f"{k}={v}" for k, v in self.expected.build_args().items())]
+        if self._engine_kind() not in ("", DEFAULT_KIND):
+            extra.append(f"engine={self._engine_kind()}")
         return quick_key(sources, self.compose.env, extra)
 
     def changed_inputs(self) -> tuple[list[str], dict[str, str] | None]:

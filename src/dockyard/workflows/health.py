@@ -22,10 +22,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dockyard.domain.secrets import MASK, is_secret_key, looks_like_secret_value, mask
-from dockyard.errors import DockyardError
+from dockyard.errors import DockyardError, EngineError
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from dockyard.adapters.engine import Engine
 
 __all__ = ["ServiceError", "Waiting", "mask_text", "wait_for_services"]
 
@@ -72,7 +72,7 @@ def secret_values(variables: Mapping[str, str | None]) -> list[str]:
 
 
 def wait_for_services(
-    client: DockerClient,
+    engine: Engine,
     waiting: Waiting,
     *,
     secrets: Iterable[str] = (),
@@ -86,11 +86,11 @@ def wait_for_services(
     while True:
         pending: list[str] = []
         ready: list[str] = []
-        for summary in client.api.containers(all=True, filters={"label": label}):
+        for summary in engine.containers([label], all=True):
             labels = summary.get("Labels") or {}
             if labels.get("com.docker.compose.oneoff") == "True":
                 continue
-            info = client.api.inspect_container(summary["Id"])
+            info = engine.inspect(summary["Id"])
             state = _State.of(info, labels)
             verdict = state.verdict(waiting, first_running, clock())
             if verdict is None:
@@ -101,7 +101,7 @@ def wait_for_services(
                 raise ServiceError(
                     f"service {state.service!r} {verdict}",
                     service=state.service,
-                    logs=_logs(client, summary["Id"], [*secrets, *state.secrets]),
+                    logs=_logs(engine, summary["Id"], [*secrets, *state.secrets]),
                 )
         if not pending:
             return ready
@@ -190,12 +190,11 @@ def _timestamp(value: str) -> float | None:
         return None
 
 
-def _logs(client: DockerClient, container: str, secrets: Iterable[str]) -> str:
+def _logs(engine: Engine, container: str, secrets: Iterable[str]) -> str:
     try:
-        raw = client.api.logs(container, stdout=True, stderr=True, tail=LOG_LINES)
-    except Exception:  # noqa: BLE001 - logs are a courtesy; the failure itself is the error
+        text = engine.logs(container, tail=LOG_LINES)
+    except EngineError:  # logs are a courtesy; the failure itself is the error
         return ""
-    text = bytes(raw).decode(errors="replace")
     return mask_text(text.rstrip(), secrets)
 
 

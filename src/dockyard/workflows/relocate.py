@@ -32,7 +32,7 @@ from dockyard.workflows.venvs import (
 )
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from dockyard.adapters.engine import Engine
 
 __all__ = [
     "Action",
@@ -219,7 +219,7 @@ def plan_relocate(
     settings: Settings,
     environ: Mapping[str, str],
     runner: Runner,
-    connect: Callable[[], DockerClient],
+    connect: Callable[[], Engine],
     *,
     app_image: str | None = None,
     envs: list[str] | None = None,
@@ -380,17 +380,17 @@ def _sets(dockerfile: Path, variables: tuple[str, ...], venv_path: str) -> bool:
 
 def _remove_in_container(
     settings: Settings,
-    connect: Callable[[], DockerClient],
+    connect: Callable[[], Engine],
     app_image: str | None,
     venv: Path,
     progress: Callable[[str], None] | None,
 ) -> None:
     import shlex
 
-    client = connect()
-    image = helper_image(settings, client, app_image, progress=progress)
+    engine = connect()
+    image = helper_image(settings, engine, app_image, progress=progress)
     rel = venv.relative_to(settings.root).as_posix()
-    run_as_root(client, image, settings.root, f"rm -rf -- {shlex.quote(f'{MOUNT}/{rel}')}")
+    run_as_root(engine, image, settings.root, f"rm -rf -- {shlex.quote(f'{MOUNT}/{rel}')}")
 
 
 def _install(runner: Runner, argv: list[str], root: Path, environ: Mapping[str, str]) -> None:

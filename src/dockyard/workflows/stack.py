@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
 from dockyard.adapters.runner import Completed, Runner
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.envfiles import Resolved
-from dockyard.domain.identity import HostIds, host_ids
+from dockyard.domain.identity import HostIds
 from dockyard.domain.images import (
     Expected,
     lock_hash,
@@ -26,13 +26,15 @@ from dockyard.domain.images import (
 from dockyard.domain.secrets import mask
 from dockyard.errors import CommandError, PlanError
 from dockyard.workflows.builds import BuildError, build_error
-from dockyard.workflows.envs import code_defaults, resolved_env
+from dockyard.workflows.envs import resolved_env
 from dockyard.workflows.freshness import ImageFreshness
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
 from dockyard.workflows.plans import Plan, Step, env_lock, state_file
+from dockyard.workflows.target import EngineTargeting
 
 if TYPE_CHECKING:
-    from docker import DockerClient
+    from dockyard.adapters.engine import Engine
+    from dockyard.domain.target import Target
 
 __all__ = [
     "BuildError",
@@ -49,7 +51,7 @@ _ALL_PROFILES = ("--profile", "*")
 
 
 @dataclass
-class Stack(ImageFreshness):
+class Stack(ImageFreshness, EngineTargeting):
     """One environment of one repository, ready to plan and run compose operations."""
 
     settings: Settings
@@ -59,8 +61,10 @@ class Stack(ImageFreshness):
     ids: HostIds
     expected: Expected
     variables: Mapping[str, Resolved]
-    connect: Callable[[], DockerClient]
+    connect: Callable[[], Engine]
     profiles: tuple[str, ...] = ()
+    _targets: list[Target] = field(default_factory=list, repr=False)
+    _overrides: tuple[str, ...] = ()
 
     # ---------------------------------------------------------------- planning
     def plan(self, operation: str, steps: Sequence[Step], *, build: bool = False) -> Plan:
@@ -78,7 +82,7 @@ class Stack(ImageFreshness):
 
     def argv(self, *args: str, all_profiles: bool = False) -> tuple[str, ...]:
         """``compose [--profile P ...] <args>`` for this environment."""
-        return self.compose.argv(*self.profile_flags(all_profiles), *args)
+        return self.compose.argv(*self._overrides, *self.profile_flags(all_profiles), *args)
 
     def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
         """``--profile P`` for each chosen profile (``--profile '*'``: every profile)."""
@@ -128,6 +132,7 @@ class Stack(ImageFreshness):
         waiting: Waiting | None = None,
     ) -> Plan:
         """Plan ``up``: build first when forced, or when the image is missing or stale."""
+        engine_notes = self.engine_notes()
         state = self.image_state()
         reasons = list(state.reasons)
         changed, inputs = self.changed_inputs()
@@ -137,7 +142,7 @@ class Stack(ImageFreshness):
             reasons.insert(0, "build requested" + (" without cache" if no_cache else ""))
         steps = [self.build_step(no_cache=no_cache)] if reasons else []
         plan = self.plan("up", [*steps, self.up_step(extra)], build=bool(reasons))
-        plan.notes += [f"rebuild: {reason}" for reason in reasons]
+        plan.notes += [*engine_notes, *(f"rebuild: {reason}" for reason in reasons)]
         plan.inputs = inputs if inputs is not None or not reasons else self.build_inputs()
         if not reasons:
             plan.notes.append(
@@ -151,15 +156,11 @@ class Stack(ImageFreshness):
         self, operation: str = "build", *, no_cache: bool = False, extra: Sequence[str] = ()
     ) -> Plan:
         """Plan ``build`` (and record its inputs once it succeeds)."""
+        notes = self.engine_notes()
         plan = self.plan(operation, [self.build_step(no_cache=no_cache, extra=extra)], build=True)
         plan.inputs = self.build_inputs()
+        plan.notes += notes
         return plan
-
-    def ownership_note(self) -> str:
-        """Why uid matching does not apply on this engine (rootless, Desktop), or ''."""
-        from dockyard.adapters.engine import engine_info
-
-        return engine_info(self.connect()).ownership_note
 
     def run_plan(self, plan: Plan, *, output: Output | None = None) -> list[str]:
         """Carry out ``plan``'s steps in order under the environment's lock.
@@ -228,9 +229,8 @@ class Stack(ImageFreshness):
 
     def running(self) -> bool:
         """Does any container of this environment exist (running or not)?"""
-        client = self.connect()
         label = f"com.docker.compose.project={self.env.project_name}"
-        return bool(client.api.containers(all=True, filters={"label": label}))
+        return bool(self.connect().containers([label], all=True))
 
     def run_tests(self, extra: Sequence[str], *, tty: bool, output: Output | None = None) -> int:
         """Build when stale, run the tests in a one-off container, tidy up after.
@@ -280,8 +280,11 @@ class Stack(ImageFreshness):
 
     def ci_test_plan(self) -> Plan:
         """The plan of :meth:`ci_test`."""
+        notes = self.engine_notes()
         steps = [self.build_step(), self.ci_up_step(), self.down_step(volumes=True)]
-        return self.plan("ci.test", steps, build=True)
+        plan = self.plan("ci.test", steps, build=True)
+        plan.notes += notes
+        return plan
 
     def down_step(self, *, volumes: bool, images: bool = False, extra: Sequence[str] = ()) -> Step:
         """``compose --profile '*' down --remove-orphans``: every profile's services too."""
@@ -325,18 +328,17 @@ def open_stack(
         project.check_files(settings.relative)
     variables = resolved_env(settings, env, environ)
     compose_env = dict(environ)
-    for key in code_defaults(settings, environ):
-        item = variables.get(key)
-        if item is not None and item.source == "default" and item.value is not None:
+    for key, item in variables.items():  # dockyard's own defaults: the host ids
+        if item.source == "default" and item.value is not None:
             compose_env[key] = item.value  # only where neither process nor env file sets it
-    ids = _effective_ids(settings, environ, variables)
+    ids = _effective_ids(variables)
     expected = Expected(ids.uid, ids.gid, lock_hash(settings.root))
     command = detect_compose(runner, compose_env)
     compose = Compose(runner, command, project, compose_env, settings.root)
 
-    clients: list[DockerClient] = []
+    clients: list[Engine] = []
 
-    def connect() -> DockerClient:
+    def connect() -> Engine:
         if not clients:
             from dockyard.adapters.engine import connect as engine_connect
 
@@ -347,19 +349,23 @@ def open_stack(
     return Stack(settings, env, runner, compose, ids, expected, variables, connect, chosen)
 
 
-def _effective_ids(
-    settings: Settings, environ: Mapping[str, str], variables: Mapping[str, Resolved]
-) -> HostIds:
-    base = host_ids(environ, default_uid=settings.default_uid, default_gid=settings.default_gid)
+def _effective_ids(variables: Mapping[str, Resolved]) -> HostIds:
+    """The build's ids: HOST_UID/HOST_GID as resolved with the other variables.
+
+    The identity rule (:mod:`dockyard.domain.identity`) supplies their default once,
+    in :func:`~dockyard.workflows.envs.code_defaults`; it is not computed again here.
+    """
     uid, gid = variables.get("HOST_UID"), variables.get("HOST_GID")
     try:
-        if uid and gid and uid.source != "default":
-            return HostIds(int(uid.value or ""), int(gid.value or ""), uid.origin)
+        return HostIds(
+            int((uid.value if uid else None) or ""),
+            int((gid.value if gid else None) or ""),
+            uid.origin if uid else "",
+        )
     except ValueError:
         raise PlanError(
             f"HOST_UID/HOST_GID must be integers ({uid.origin if uid else ''})"
         ) from None
-    return base
 
 
 def _discard(_: str) -> None:

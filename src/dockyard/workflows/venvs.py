@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from dockyard.adapters.runner import Runner
 from dockyard.domain.config import Environment, Settings
+from dockyard.domain.identity import host_ids
 from dockyard.domain.ownership import ForeignEntry, OwnershipSummary, scan_foreign, summarize
 from dockyard.domain.venv import (
     ContainerVenv,
@@ -27,12 +28,12 @@ from dockyard.domain.venv import (
     poetry_venv_config,
     uv_project_environment,
 )
-from dockyard.errors import DockyardError, EngineError
+from dockyard.errors import CommandError, DockyardError, EngineError
 
 if TYPE_CHECKING:
-    from docker import DockerClient
-
+    from dockyard.adapters.engine import Engine
     from dockyard.domain.repository import Repository
+    from dockyard.domain.target import Target
 
 __all__ = [
     "ContainerSide",
@@ -50,12 +51,24 @@ MOUNT = "/project"
 _INSTALL_TIMEOUT = 900.0
 
 
-def project_ids(root: Path) -> tuple[int, int]:
-    """The ids the project's files belong to: this process's, or as root the folder's."""
-    if os.getuid() != 0:
-        return os.getuid(), os.getgid()
-    st = root.stat()
-    return st.st_uid, st.st_gid
+def project_ids(
+    root: Path,
+    environ: Mapping[str, str] | None = None,
+    *,
+    default_uid: int = 1000,
+    default_gid: int = 1000,
+) -> tuple[int, int]:
+    """The ids the project's files belong to, under the one rule of host identity.
+
+    The same rule picks the ids images are built for (:mod:`dockyard.domain.identity`).
+    """
+    ids = host_ids(
+        os.environ if environ is None else environ,
+        root=root,
+        default_uid=default_uid,
+        default_gid=default_gid,
+    )
+    return ids.uid, ids.gid
 
 
 @dataclass(frozen=True)
@@ -248,7 +261,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 def helper_image(
     settings: Settings,
-    client: DockerClient,
+    engine: Engine,
     app_image: str | None,
     progress: Callable[[str], None] | None = None,
 ) -> str:
@@ -257,21 +270,14 @@ def helper_image(
     A ``helper_image`` that is not there yet is pulled (``progress`` hears one line
     about it); only a pull that fails is an error.
     """
-    from docker.errors import DockerException, ImageNotFound
-
     for image in (app_image, settings.helper_image):
-        if not image:
-            continue
-        try:
-            client.images.get(image)
-        except ImageNotFound:
-            continue
-        return image
+        if image and engine.image_labels(image) is not None:
+            return image
     if progress is not None:
         progress(f"pulling helper image {settings.helper_image}")
     try:
-        client.images.pull(settings.helper_image)
-    except DockerException as exc:
+        engine.pull(settings.helper_image)
+    except EngineError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise EngineError(
             f"no image to run the repair in: {app_image or '(no app image)'} is not built "
@@ -281,32 +287,22 @@ def helper_image(
     return settings.helper_image
 
 
-def run_as_root(client: DockerClient, image: str, root: Path, script: str) -> str:
+def run_as_root(engine: Engine, image: str, root: Path, script: str) -> str:
     """Run ``sh -c script`` as root in a throwaway container with ``root`` on /project."""
-    from docker.errors import APIError, ContainerError, ImageNotFound
-
     try:
-        output = client.containers.run(
+        return engine.run(
             image,
             ["-c", script],
             entrypoint=["/bin/sh"],
             user="0:0",
-            network_mode="none",
-            remove=True,
             working_dir=MOUNT,
-            volumes={str(root): {"bind": MOUNT, "mode": "rw"}},
+            volumes={str(root): MOUNT},
             labels={"dev.dockyard.role": "venv-repair"},
-            stdout=True,
-            stderr=True,
         )
-    except ContainerError as exc:
-        raw: Any = exc.stderr
-        stderr = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw or "")
-        stderr = stderr.strip()
-        raise EngineError(f"repair container failed ({exc.exit_status}): {stderr}") from None
-    except (ImageNotFound, APIError) as exc:
-        raise EngineError(f"cannot run the repair container: {exc}") from None
-    return bytes(output).decode(errors="replace")
+    except CommandError as exc:
+        raise EngineError(
+            f"repair container failed ({exc.returncode}): {exc.stderr_tail.strip()}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -319,6 +315,7 @@ class OwnershipFix:
     after: tuple[ForeignEntry, ...] = ()
     image: str | None = None
     applied: bool = False
+    skipped: str = ""
 
 
 def foreign_entries(root: Path, uid: int) -> tuple[ForeignEntry, ...]:
@@ -333,12 +330,13 @@ def chown_script(uid: int, gid: int) -> str:
 
 def fix_ownership(
     settings: Settings,
-    connect: Callable[[], DockerClient],
+    connect: Callable[[], Engine],
     *,
     app_image: str | None,
     dry_run: bool = False,
     confirm: Callable[[tuple[ForeignEntry, ...]], bool] = lambda entries: True,
     progress: Callable[[str], None] | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> OwnershipFix:
     """Give every foreign entry of the project back to the project's user, no sudo.
 
@@ -346,14 +344,34 @@ def fix_ownership(
     hears one line when the helper image has to be pulled first.
     """
     root = settings.root
-    uid, gid = project_ids(root)
+    uid, gid = project_ids(
+        root, environ, default_uid=settings.default_uid, default_gid=settings.default_gid
+    )
     before = foreign_entries(root, uid)
     if not before or dry_run or not confirm(before):
         return OwnershipFix(uid, gid, before)
-    client = connect()
-    image = helper_image(settings, client, app_image, progress=progress)
-    run_as_root(client, image, root, chown_script(uid, gid))
+    engine = connect()
+    image = helper_image(settings, engine, app_image, progress=progress)
+    target = _target(engine, uid, gid, environ, image)
+    if target.strategy in ("remote", "none"):  # a chown there changes nothing here
+        return OwnershipFix(uid, gid, before, before, image, skipped=target.ownership_note)
+    # on a rootless engine container root *is* the host user: give files to 0:0 inside
+    inside = (0, 0) if target.container_root_is_host_user else (uid, gid)
+    run_as_root(engine, image, root, chown_script(*inside))
     return OwnershipFix(uid, gid, before, foreign_entries(root, uid), image, applied=True)
+
+
+def _target(
+    engine: Engine, uid: int, gid: int, environ: Mapping[str, str] | None, image: str
+) -> Target:
+    """The engine's strategy for the repair (the probe runs in the repair's image)."""
+    from dockyard.domain.identity import HostIds
+    from dockyard.workflows.target import resolve_target
+
+    ids = HostIds(uid, gid, "the project's files")
+    return resolve_target(
+        engine, ids, os.environ if environ is None else environ, probe_images=[image]
+    )
 
 
 def run_in_venv(

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from dockyard.adapters.runner import Runner
 from dockyard.domain.checks import (
@@ -34,6 +34,9 @@ from dockyard.domain.config import Environment, Settings
 from dockyard.domain.findings import Level
 from dockyard.domain.repository import Repository
 from dockyard.errors import UsageError
+
+if TYPE_CHECKING:
+    from dockyard.adapters.engine import Engine
 
 __all__ = [
     "EXIT_CLEAN",
@@ -152,19 +155,25 @@ def run_checks(
 
 
 def engine_probe(ctx: CheckContext) -> LiveData:
-    """Probe the environment's running service once and add the host-side facts."""
-    from dockyard.adapters.engine import connect, engine_info
-    from dockyard.adapters.probe import exec_json, service_container
+    """Probe the environment's running service once and add the host-side facts.
 
-    client = connect(ctx.environ, timeout=30)
+    The target (engine kind and strategy) is resolved while the probe runs: on an
+    engine where ownership means nothing here, the ownership checks SKIP with its reason.
+    """
+    from dockyard.adapters.engine import connect
+    from dockyard.adapters.probe import container_name, exec_json, service_container
+    from dockyard.domain.identity import HostIds
+    from dockyard.workflows.target import resolve_target
+
+    engine = connect(ctx.environ, timeout=30)
     try:
-        container = service_container(client, ctx.env.project_name, ctx.env.service)
-        mounts = _bind_mounts(container.attrs)
+        attrs = service_container(engine, ctx.env.project_name, ctx.env.service)
+        mounts = _bind_mounts(attrs)
         project_mount = _project_mount(mounts, ctx.settings.root)
         name = f".dockyard-probe-{secrets.token_hex(6)}"
         salt = secrets.token_hex(16)
         expected, (uid, gid) = _expected(ctx, salt)
-        workdir = (container.attrs.get("Config") or {}).get("WorkingDir") or "/app"
+        workdir = (attrs.get("Config") or {}).get("WorkingDir") or "/app"
         args = {
             "salt": salt,
             "keys": sorted(expected),
@@ -173,16 +182,26 @@ def engine_probe(ctx: CheckContext) -> LiveData:
             if project_mount
             else None,
         }
-        # the engine's kind is asked for while the probe runs: two round trips saved
+        ids = HostIds(uid, gid, "HOST_UID/HOST_GID")
+        # the engine's kind is asked for while the probe runs: round trips overlap
         with ThreadPoolExecutor(max_workers=1) as pool:
-            kind = pool.submit(engine_info, client)
-            data = exec_json(container, ["python3", "-c", PROBE_SCRIPT, json.dumps(args)])
-            info = kind.result()
+            kind = pool.submit(
+                resolve_target,
+                engine,
+                ids,
+                ctx.environ,
+                probe_images=(ctx.settings.helper_image, str(attrs.get("Image") or "")),
+            )
+            data = exec_json(engine, attrs, ["python3", "-c", PROBE_SCRIPT, json.dumps(args)])
+            target = kind.result()
         host: dict[str, Any] = {
             "uid": uid,
             "gid": gid,
-            "ownership_applies": info.ownership_applies,
-            "ownership_note": info.ownership_note,
+            "ownership_applies": target.ownership_applies,
+            "ownership_note": target.ownership_note,
+            "engine_kind": target.engine.kind,
+            "strategy": target.strategy,
+            "container_root_is_host_user": target.container_root_is_host_user,
             "expected_env": expected,
             "probe_uid": None,
             "probe_gid": None,
@@ -197,12 +216,13 @@ def engine_probe(ctx: CheckContext) -> LiveData:
         if project_mount is None:
             host["probe_skip"] = "the service has no writable bind mount of the project"
         elif (data.get("probe") or {}).get("created"):
-            host.update(_stat_and_remove(Path(project_mount["source"]) / name, container, args))
+            probe_path = Path(project_mount["source"]) / name
+            host.update(_stat_and_remove(probe_path, engine, str(attrs["Id"]), args))
         venv, packages = host_packages(ctx.settings.root, ctx.environ)
         host["venv"], host["packages"] = venv, packages
-        return {**data, "mounts": mounts, "host": host, "container": container.name}
+        return {**data, "mounts": mounts, "host": host, "container": container_name(attrs)}
     finally:
-        client.close()
+        engine.close()
 
 
 def host_packages(
@@ -269,7 +289,9 @@ def _expected(ctx: CheckContext, salt: str) -> tuple[dict[str, list[str]], tuple
     return expected, (int(uid), int(gid))
 
 
-def _stat_and_remove(path: Path, container: Any, args: Mapping[str, Any]) -> dict[str, Any]:
+def _stat_and_remove(
+    path: Path, engine: Engine, container: str, args: Mapping[str, Any]
+) -> dict[str, Any]:
     try:
         st = path.lstat()
     except OSError:
@@ -278,8 +300,6 @@ def _stat_and_remove(path: Path, container: Any, args: Mapping[str, Any]) -> dic
         facts = {"probe_uid": st.st_uid, "probe_gid": st.st_gid}
     try:
         path.unlink()
-    except FileNotFoundError:
-        container.exec_run(["rm", "-f", "--", str(args["probe"])])
-    except OSError:
-        container.exec_run(["rm", "-f", "--", str(args["probe"])])
+    except OSError:  # missing here (remote engine) or not ours: removed from inside
+        engine.exec(container, ["rm", "-f", "--", str(args["probe"])])
     return facts

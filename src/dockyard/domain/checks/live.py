@@ -140,6 +140,11 @@ def _ownership(data: Mapping[str, Any]) -> Mapping[str, Any]:
 def container_not_root(ctx: CheckContext) -> Iterator[Hit]:
     """The running container's user is not uid 0."""
     data = ctx.live_data()
+    if data["uid"] == 0 and _host(data).get("container_root_is_host_user"):
+        raise SkipCheck(
+            "container root is the unprivileged host user on this engine (rootless: the "
+            "dev override runs the service as root); an image built this way must not ship"
+        )
     if data["uid"] == 0:
         yield Hit(f"the container runs as root (uid 0, user {data.get('user') or 'unknown'})")
 

@@ -9,9 +9,19 @@ from pathlib import Path
 
 from invoke.collection import Collection
 
-from dockyard.surfaces.tasks import check, devcontainer, env, layout, stack, venv, wheels
+from dockyard.surfaces.tasks import check, devcontainer, doctor, env, layout, stack, venv, wheels
 
-__all__ = ["build_namespace", "check", "env", "layout", "stack", "venv", "wheels"]
+__all__ = [
+    "build_namespace",
+    "check",
+    "devcontainer",
+    "doctor",
+    "env",
+    "layout",
+    "stack",
+    "venv",
+    "wheels",
+]
 
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")  # as domain.config checks it
 
@@ -28,6 +38,7 @@ def build_namespace(environments: Iterable[str] | None = None) -> Collection:
     ns.add_collection(env.collection())
     ns.add_collection(layout.collection())
     ns.add_task(check.check)
+    ns.add_task(doctor.doctor)
     ns.add_collection(venv.collection())
     ns.add_task(wheels.wheels)
     ns.add_task(devcontainer.devcontainer)

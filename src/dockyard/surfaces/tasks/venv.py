@@ -21,8 +21,7 @@ from dockyard.surfaces.cli import echo, guarded
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from docker import DockerClient
-
+    from dockyard.adapters.engine import Engine
     from dockyard.domain.config import Settings
     from dockyard.surfaces.runtime import Runtime
 
@@ -32,10 +31,10 @@ _ENV_HELP = "environment whose service and image to use (default: DOCKYARD_ENV, 
 _SHOWN = 20
 
 
-def _connect(runtime: Runtime) -> Callable[[], DockerClient]:
-    clients: list[DockerClient] = []
+def _connect(runtime: Runtime) -> Callable[[], Engine]:
+    clients: list[Engine] = []
 
-    def connect() -> DockerClient:
+    def connect() -> Engine:
         if not clients:
             from dockyard.adapters.engine import connect as engine_connect
 
@@ -149,7 +148,11 @@ def fix_ownership(
         dry_run=dry_run,
         confirm=confirm,
         progress=echo,
+        environ=runtime.environ,
     )
+    if result.skipped:
+        echo(f"SKIP: {len(result.before)} entries left as they are: {result.skipped}")
+        return
     if not result.before:
         echo(f"every file in the project is owned by uid {result.uid}: nothing to do")
         return
