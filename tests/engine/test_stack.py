@@ -84,7 +84,8 @@ def test_existing_uid_1000_and_gid_20_are_reused(
         root = make_project(tmp_path / "proj", base_image=tag)
         cleanup.append(project_name(root))
         ids = {"HOST_UID": "1000", "HOST_GID": "20"}
-        build = dockyard(root, "dev.build", env=ids)
+        # --no-cache: the build log must show the step run, not a layer cached earlier
+        build = dockyard(root, "dev.build", "--no-cache", env=ids)
         assert build.returncode == 0, build.stdout + build.stderr
         assert "uid 1000 existed as ubuntu: renamed to app" in build.stdout
         assert "gid 20 exists as group dialout: reused" in build.stdout
