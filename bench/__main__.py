@@ -18,6 +18,7 @@ BENCHMARKS: dict[str, str] = {
     "P6": "bench.p6_rebuild",
     "P7": "bench.p7_lock",
     "P8": "bench.p8_size",
+    "P9": "bench.p9_ci",
 }
 
 

@@ -150,8 +150,11 @@ def cached_steps(log: str) -> list[str]:
 class BuildProject:
     """A uv project (an application: no build backend, like the seed's) under ``root``."""
 
-    def __init__(self, root: Path, tag: str, dependencies: list[str], dev: list[str]) -> None:
+    def __init__(
+        self, root: Path, tag: str, dependencies: list[str], dev: list[str], *, name: str = "app"
+    ) -> None:
         self.root = root
+        self.name = name
         self.tag = f"{prefix()}{tag}-{os.getpid()}"
         self.dependencies = list(dependencies)
         self.dev = list(dev)
@@ -182,7 +185,7 @@ class BuildProject:
         deps = ", ".join(f'"{d}"' for d in self.dependencies)
         dev = ", ".join(f'"{d}"' for d in self.dev)
         (self.root / "pyproject.toml").write_text(
-            f'[project]\nname = "app"\nversion = "0"\nrequires-python = ">=3.11"\n'
+            f'[project]\nname = "{self.name}"\nversion = "0"\nrequires-python = ">=3.11"\n'
             f'description = "benchmark run {self.tag}"\n'
             f"dependencies = [{deps}]\n\n[dependency-groups]\ndev = [{dev}]\n"
         )
