@@ -55,9 +55,11 @@ def test_dev_and_prod_dependencies_differ() -> None:
     assert 'poetry" export --without-hashes --all-groups' in poetry
     # with a lock, the venv kept in the build cache is synced (the difference only);
     # without one (pip projects name ranges), a plain install
-    assert '"$uv" pip sync' in uv and 'keep="$tools/venv-dev"' in dev
-    assert 'keep="$tools/venv-prod"' in prod
+    assert '"$uv" pip sync' in uv and 'keep="$tools/venv-dev-$name"' in dev
+    assert 'keep="$tools/venv-prod-$name"' in prod
     assert '"$uv" pip sync' not in dockerfile_template("pip")
+    # uv never syncs itself away: it is removed unless the lock names it
+    assert '"$uv" pip uninstall -q --python /opt/venv/bin/python uv' in dev
     with pytest.raises(ValueError, match="unknown package manager"):
         dockerfile_template("pipenv")  # type: ignore[arg-type]
 

@@ -63,10 +63,14 @@ _DEPS = (
     "    chown -R ${HOST_UID}:${HOST_GID} /opt/venv\n"
     "USER ${HOST_UID}:${HOST_GID}"
 )
-# With a lock: the kept venv is synced in place (/opt/venv points at it meanwhile, so
-# every path written stays /opt/venv), then copied into the layer once.
+# With a lock: the kept venv (one per project name and target) is synced in place
+# (/opt/venv points at it meanwhile, so every path written stays /opt/venv), then copied
+# into the layer once. `uv pip sync` never removes uv itself: uv goes unless locked.
 _UV_SYNC = (
-    '        keep="$tools/venv-@@KIND@@"; '
+    '        name=$(python3 -c \'import re; t = open("pyproject.toml").read(); \\\n'
+    '            m = re.search(r"(?m)^name *= *.([A-Za-z0-9._-]+)", t); '
+    'print(m[1] if m else "project")\'); \\\n'
+    '        keep="$tools/venv-@@KIND@@-$name"; '
     'stamp="$(readlink -f "$(command -v python3)") $(python3 -V)"; \\\n'
     '        if [ "$(cat "$keep.stamp" 2>/dev/null)" != "$stamp" ]; then \\\n'
     '            mkdir -p "$tools"; rm -rf "$keep"; \\\n'
@@ -76,6 +80,11 @@ _UV_SYNC = (
     '        rm -rf /opt/venv; ln -s "$keep" /opt/venv; \\\n'
     '        "$uv" pip sync --python /opt/venv/bin/python --allow-empty-requirements "$@" \\\n'
     "            /tmp/requirements.txt; \\\n"
+    "        if ! grep -qi '^uv==' /tmp/requirements.txt \\\n"
+    "            && ls /opt/venv/lib/python*/site-packages/uv-*.dist-info >/dev/null 2>&1; \\\n"
+    "        then \\\n"
+    '            "$uv" pip uninstall -q --python /opt/venv/bin/python uv; \\\n'
+    "        fi; \\\n"
     '        rm /opt/venv; mkdir /opt/venv; cp -a "$keep/." /opt/venv/; \\\n'
 )
 # Without a lock (pip projects name ranges, not pins): a plain install.
