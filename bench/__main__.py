@@ -16,6 +16,9 @@ BENCHMARKS: dict[str, str] = {
     "P4": "bench.p4_up",
     "P5": "bench.p5_context",
     "P6": "bench.p6_rebuild",
+    "P7": "bench.p7_lock",
+    "P8": "bench.p8_size",
+    "P9": "bench.p9_ci",
 }
 
 

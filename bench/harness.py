@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["Result", "Timing", "interleaved", "ratio_result", "time_it"]
+__all__ = ["Result", "Timing", "interleaved", "interleaved_many", "ratio_result", "time_it"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,26 @@ def interleaved(
             fn()
             bucket.append(time.perf_counter() - start)
     return Timing(tuple(a)), Timing(tuple(b))
+
+
+def interleaved_many(
+    operations: tuple[Callable[[], object], ...], repeat: int
+) -> tuple[Timing, ...]:
+    """Time several operations round-robin, the order rotated each round.
+
+    One unmeasured warm-up of each first. Rotating the order keeps a cache warmed by
+    the previous operation from favouring the same one every round.
+    """
+    for fn in operations:
+        fn()
+    buckets: list[list[float]] = [[] for _ in operations]
+    for round_ in range(repeat):
+        for k in range(len(operations)):
+            i = (k + round_) % len(operations)
+            start = time.perf_counter()
+            operations[i]()
+            buckets[i].append(time.perf_counter() - start)
+    return tuple(Timing(tuple(b)) for b in buckets)
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,13 @@ def test_template_stages_user_venv_and_labels(manager: str) -> None:
     assert dev.index("RUN --mount=type=cache") < dev.index(
         "COPY --from=source --chown=${HOST_UID}:${HOST_GID} /tmp/source/ /app/"
     )
-    # then the project itself, editable, and a command that exists
-    assert dev.index("COPY --from=source") < dev.index(
-        'pip install --no-cache-dir --no-deps "$@" -e .'
-    )
+    # then the project itself, editable, on the skeleton of the code, then the code
+    editable = dev.index('--python /opt/venv/bin/python --no-deps "$@" -e .')
+    assert dev.index("/tmp/skeleton/ /app/") < editable
+    assert editable < dev.index("/tmp/source/ /app/")
+    # the venv carries no installer, and what the root install wrote goes to the user
+    assert "python3 -m venv --without-pip /opt/venv" in dev
+    assert "-exec chown -h" in dev
     assert 'CMD ["python", "-m", "app"]' not in text and "signal.pause()" in text
     for target in ("development", "production"):
         user = effective_user(
@@ -49,14 +52,21 @@ def test_dev_and_prod_dependencies_differ() -> None:
     assert 'cp "$wheels/requirements.txt"' in prod
     assert "-e ." not in prod  # production installs the project, not editable
     poetry = dockerfile_template("poetry")
-    assert "poetry export --without-hashes --all-groups" in poetry
+    assert 'poetry" export --without-hashes --all-groups' in poetry
+    # with a lock, the venv kept in the build cache is synced (the difference only);
+    # without one (pip projects name ranges), a plain install
+    assert '"$uv" pip sync' in uv and 'keep="$tools/venv-dev-$name"' in dev
+    assert 'keep="$tools/venv-prod-$name"' in prod
+    assert '"$uv" pip sync' not in dockerfile_template("pip")
+    # uv never syncs itself away: it is removed unless the lock names it
+    assert '"$uv" pip uninstall -q --python /opt/venv/bin/python uv' in dev
     with pytest.raises(ValueError, match="unknown package manager"):
         dockerfile_template("pipenv")  # type: ignore[arg-type]
 
 
 def test_no_image_carries_the_wheelhouse() -> None:
     text = dockerfile_template("uv")
-    assert "COPY . /tmp/source\nRUN rm -rf /tmp/source/docker/wheels" in text
+    assert "COPY . /tmp/source\nRUN set -eu; rm -rf /tmp/source/docker/wheels;" in text
     later = text.split("AS development", 1)[1]
     assert "COPY . " not in later  # the code reaches images only through the source stage
     assert "docker/wheels" not in dockerignore_template().replace("# ", "")

@@ -1,10 +1,21 @@
 """Who owns the files of a project: a fast, low-memory scan for entries of other users.
 
-:func:`scan_foreign` walks a tree iteratively: each directory is opened relative to
-its parent (``O_NOFOLLOW``), listed, and its entries ``lstat``-ed relative to it (one
-short ``fstatat`` each). Memory grows with the tree's depth and one directory's width,
-never with its size. Symbolic links are reported as entries but never followed: the
-scan cannot leave the project or loop::
+:func:`scan_foreign` has two walks that give the same entries:
+
+* GNU ``find`` (``-P``: symbolic links never followed), when it is on ``PATH`` and knows
+  ``-printf``: one child process stats the tree and prints only the foreign entries, so
+  the scan runs at ``find``'s own speed. Its output is read once the walk is over and
+  parsed lazily; memory grows with the foreign entries only (their paths, about 60
+  bytes each), never with the tree.
+* the Python walk, the fallback: each directory is opened relative to its parent
+  (``O_NOFOLLOW``), listed, and its entries ``lstat``-ed relative to it (one short
+  ``fstatat`` each). Memory grows with the tree's depth and one directory's width.
+
+Whenever ``find`` is missing, fails, reports any error (a directory that vanished or
+could not be read), or prints a path it cannot print unambiguously (a newline, a
+carriage return or bytes that are not UTF-8 in a name), the Python walk runs instead,
+so both give identical entries (their order aside). Neither follows a symbolic link,
+so the scan cannot leave the project or loop::
 
     >>> import os, tempfile
     >>> root = Path(tempfile.mkdtemp())
@@ -20,6 +31,12 @@ import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from dockyard.errors import CommandError, DockyardError
+
+if TYPE_CHECKING:
+    from dockyard.adapters.runner import Runner
 
 __all__ = ["ForeignEntry", "OwnershipSummary", "scan_foreign", "summarize"]
 
@@ -34,16 +51,39 @@ class ForeignEntry:
     is_dir: bool
 
 
+Method = Literal["auto", "find", "python"]
+
+
 def scan_foreign(
-    root: Path, uid: int, *, skip: frozenset[str] = frozenset()
+    root: Path,
+    uid: int,
+    *,
+    skip: frozenset[str] = frozenset(),
+    method: Method = "auto",
+    runner: Runner | None = None,
 ) -> Iterator[ForeignEntry]:
     """Yield every entry under ``root`` (root included) whose owner is not ``uid``.
+
+    ``skip`` names directories (by base name, e.g. ``.git``) not to descend into; a
+    skipped directory is still reported when it is foreign. An unreadable directory is
+    reported only through its own owner. ``method`` picks the walk: ``"auto"`` (GNU
+    ``find`` when it can, else Python), ``"find"`` (raises :class:`CommandError` when
+    ``find`` cannot give an exact answer) or ``"python"``. ``runner`` runs ``find``
+    (default: a :class:`~dockyard.adapters.runner.SubprocessRunner`).
+    """
+    if method == "python":
+        return _walk(root, uid, skip)
+    found = _find(root, uid, skip, runner, strict=method == "find")
+    return _walk(root, uid, skip) if found is None else found
+
+
+def _walk(root: Path, uid: int, skip: frozenset[str]) -> Iterator[ForeignEntry]:
+    """The Python walk: directories opened relative to their parent, never followed.
 
     Each directory is opened relative to its parent's descriptor with ``O_NOFOLLOW``
     and its entries are ``lstat``-ed relative to its own, so the kernel never walks a
     long path and a symlink is never entered. Open descriptors stay bounded by the
-    tree's depth. ``skip`` names directories (by base name, e.g. ``.git``) not to
-    descend into. An unreadable directory is reported only through its own owner.
+    tree's depth.
     """
     root_stat = os.lstat(root)
     if root_stat.st_uid != uid:
@@ -82,6 +122,76 @@ def scan_foreign(
     finally:
         for fd, _, _ in stack:
             os.close(fd)
+
+
+# One record per foreign entry: uid, gid, file type (d for a directory, never
+# followed) and the path relative to the starting point, NUL-terminated.
+_RECORD = "%U %G %y %P\\0"
+_FIND_TIMEOUT = 600.0
+
+
+def _find_argv(uid: int, skip: frozenset[str]) -> list[str]:
+    """``find -P . ! -uid UID -printf RECORD [, -type d -name SKIP ! -path . -prune]``."""
+    argv = ["find", "-P", ".", "!", "-uid", str(uid), "-printf", _RECORD]
+    if skip:
+        names: list[str] = []
+        for name in sorted(skip):
+            names += [*(["-o"] if names else []), "-name", _glob_literal(name)]
+        argv += [",", "-type", "d", "(", *names, ")", "!", "-path", ".", "-prune"]
+    return argv
+
+
+def _glob_literal(name: str) -> str:
+    """``name`` as a ``-name`` pattern that matches only itself."""
+    return "".join("\\" + c if c in "*?[]\\" else c for c in name)
+
+
+def _find(
+    root: Path, uid: int, skip: frozenset[str], runner: Runner | None, *, strict: bool
+) -> Iterator[ForeignEntry] | None:
+    """The foreign entries as GNU ``find`` lists them, or None when it cannot be trusted.
+
+    ``strict``: raise :class:`CommandError` instead of returning None.
+    """
+    from dockyard.adapters.runner import SubprocessRunner
+
+    argv = _find_argv(uid, skip)
+    try:
+        root_stat = os.lstat(root)
+    except OSError:
+        root_stat = None
+    if root_stat is None or not stat.S_ISDIR(root_stat.st_mode):
+        # nothing to walk (a file, a symlink, an error the Python walk raises as it should)
+        if strict:
+            raise CommandError(argv, -1, f"{root} is not a directory")
+        return None
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LC_ALL": "C"}
+    try:
+        done = (runner or SubprocessRunner()).run(
+            argv, env=env, cwd=root, timeout=_FIND_TIMEOUT, check=False
+        )
+    except (OSError, DockyardError) as exc:
+        if strict:
+            raise CommandError(argv, -1, str(exc)) from exc
+        return None
+    out = done.stdout
+    if not done.ok or "\n" in out or "\ufffd" in out:
+        if strict:
+            reason = done.stderr.strip() if not done.ok else "a path find cannot print exactly"
+            raise CommandError(argv, done.returncode, reason)
+        return None
+    return _records(out)
+
+
+def _records(out: str) -> Iterator[ForeignEntry]:
+    """Parse ``find``'s NUL-terminated records one at a time (no list of lines)."""
+    pos = 0
+    end = out.find("\0")
+    while end >= 0:
+        owner, group, kind, rel = out[pos:end].split(" ", 3)
+        yield ForeignEntry(Path(rel), int(owner), int(group), kind == "d")
+        pos = end + 1
+        end = out.find("\0", pos)
 
 
 _S_IFMT = 0o170000  # the file-type bits of st_mode (what stat.S_IFMT masks)

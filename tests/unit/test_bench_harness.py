@@ -1,0 +1,41 @@
+"""The benchmark harness: round-robin timing and reading BuildKit's plain log.
+
+Benchmarks are not part of the suite's pass/fail; what they build their figures from is.
+"""
+
+from __future__ import annotations
+
+from bench.builds import cached_steps
+from bench.harness import interleaved_many, ratio_result
+
+LOG = """\
+#6 [app base 2/3] RUN set -eu; useradd
+#6 CACHED
+
+#9 [app source 1/2] COPY . /tmp/source
+#9 DONE 0.1s
+
+#10 [app development 2/5] RUN --mount=type=cache,target=/root/.cache uv pip sync
+#11 [app source 2/2] RUN set -eu; rm -rf /tmp/source/docker/wheels
+#11 DONE 0.4s
+#10 [app development 2/5] RUN --mount=type=cache,target=/root/.cache uv pip sync
+#10 CACHED
+#12 [app development 4/5] RUN find /opt/venv
+#12 0.2 CACHED is not a state when a number comes first
+#12 DONE 0.3s
+"""
+
+
+def test_cached_steps_are_named_from_their_first_line() -> None:
+    assert cached_steps(LOG) == ["[app base 2/3]", "[app development 2/5]"]
+
+
+def test_interleaved_many_rotates_the_order_and_times_each_operation() -> None:
+    calls: list[str] = []
+    ops = tuple((lambda name=name: calls.append(name)) for name in "abc")
+    timings = interleaved_many(ops, 3)
+    assert calls[:3] == ["a", "b", "c"]  # the warm-up
+    assert calls[3:] == ["a", "b", "c", "b", "c", "a", "c", "a", "b"]
+    assert [len(t.samples) for t in timings] == [3, 3, 3]
+    result = ratio_result("PX", "x", timings[0], timings[1], 1e9)
+    assert result.met and "n=3" in result.detail
