@@ -192,9 +192,15 @@ def test_names_find_cannot_print_go_to_the_python_walk(tmp_path: Path, name: str
     for path in (tmp_path, tmp_path / "d"):
         os.chown(path, ME, ME)
     os.chown(odd, 0, 0)
-    assert list(scan_foreign(tmp_path, ME)) == [ForeignEntry(Path("d", name), 0, 0, False)]
-    with pytest.raises(CommandError):
-        list(scan_foreign(tmp_path, ME, method="find"))
+    expected = [ForeignEntry(Path("d", name), 0, 0, False)]
+    assert list(scan_foreign(tmp_path, ME)) == expected
+    # find alone either prints the name exactly (a locale that leaves it raw) or is
+    # refused: it never gives a wrong name
+    try:
+        found = list(scan_foreign(tmp_path, ME, method="find"))
+    except CommandError:
+        return
+    assert found == expected
 
 
 @pytest.mark.parametrize("method", ["python", "auto"])
