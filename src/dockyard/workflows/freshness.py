@@ -48,9 +48,11 @@ class ImageFreshness:
     connect: Callable[[], Engine]
     _targets: list[Target]
 
-    def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
-        """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # given by ``Stack``, which mixes this in
+
+        def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
+            """``--profile`` flags of the chosen profiles."""
+            ...
 
     def image_state(self) -> Staleness:
         """Is the service's image built for this host user and this lock file?

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockyard.adapters.compose import Compose
 from dockyard.adapters.engine import Engine, local_platform
@@ -130,9 +131,11 @@ class EngineTargeting:
     _targets: list[Target]
     _overrides: tuple[str, ...]
 
-    def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
-        """``--profile`` flags of the chosen profiles (given by ``Stack``)."""
-        raise NotImplementedError
+    if TYPE_CHECKING:  # given by ``Stack``, which mixes this in
+
+        def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
+            """``--profile`` flags of the chosen profiles."""
+            ...
 
     def ownership_note(self) -> str:
         """Why uid matching does not apply on this engine (rootless, Desktop), or ''."""
