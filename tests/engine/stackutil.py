@@ -66,7 +66,13 @@ def dockyard(
     cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
 ) -> subprocess.CompletedProcess[str]:
     """Run the dockyard program in ``cwd`` with a clean DOCKYARD_* environment."""
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKYARD_", "HOST_"))}
+    # the project's env file names its base image: a BASE_IMAGE the test session exports
+    # (nox does, where no registry is reachable) would win over it
+    environ = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DOCKYARD_", "HOST_")) and k != "BASE_IMAGE"
+    }
     environ.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "dockyard", *args],
