@@ -109,7 +109,7 @@ _KNOWN_PREFIXES = (
 )
 _PATH_LIKE = re.compile(r"[a-z0-9._:@-]*/[a-z0-9._/:@-]*")  # image refs, paths, hosts
 _PLACEHOLDER = re.compile(
-    r"^(|changeme|change-me|change_me|replace-?me|todo|xxx+|\*+|<[^>]*>|\$\{[^}]*\}|"
+    r"^(|change[-_]?(?:me|this|it)|replace[-_]?(?:me|this)|todo|xxx+|\*+|<[^>]*>|\$\{[^}]*\}|"
     r"your[-_ ].*|example|dummy|secret|password|test|dev|none|null)$",
     re.IGNORECASE,
 )
