@@ -53,25 +53,31 @@ def test_override_moves_with_its_base_and_both_form_the_environment(tmp_path: Pa
         },
     )
     envs = flat_environments(root)
-    assert [(e.name, e.files) for e in envs] == [("dev", ("compose.yaml", "compose.override.yaml"))]
+    # compose's convention: the override holds development, the base alone is production
+    assert [(e.name, e.files) for e in envs] == [
+        ("dev", ("compose.yaml", "compose.override.yaml")),
+        ("prod", ("compose.yaml",)),
+    ]
     plan = plan_migrate(root)
     moves = plan.moves()
-    assert moves["compose.yaml"] == "compose/docker-compose.dev.yml"
+    assert moves["compose.yaml"] == "compose/docker-compose.yml"  # shared by both
     assert moves["compose.override.yaml"] == "compose/docker-compose.dev.override.yml"
-    # dockyard runs both files for dev
+    # dockyard runs both files for dev, the base alone for prod
     written = {s.path: s.text for s in plan.steps if isinstance(s, Write)}
-    config = tomllib.loads(written["pyproject.toml"])
-    assert config["tool"]["dockyard"]["environments"]["dev"]["compose_files"] == [
-        "compose/docker-compose.dev.yml",
+    environments = tomllib.loads(written["pyproject.toml"])["tool"]["dockyard"]["environments"]
+    assert environments["dev"]["compose_files"] == [
+        "compose/docker-compose.yml",
         "compose/docker-compose.dev.override.yml",
     ]
+    assert environments["prod"]["compose_files"] == ["compose/docker-compose.yml"]
 
 
 def test_the_env_file_the_project_passes_is_the_one_compared(tmp_path: Path) -> None:
     root = write_flat_repo(tmp_path / "repo")
     envs = {e.name: e for e in flat_environments(root)}
-    assert envs["dev"].env_file == ".env.dev"  # make migrate-db passes it
-    assert envs["test"].env_file is None
+    assert envs["dev"].env_files == (".env.dev",)  # make migrate-db passes it
+    assert envs["test"].env_files == (".env.test",)  # dockyard's own: .env.<env> beside it
+    assert envs["ci"].env_files == ()  # CI runs from a fresh clone: no ignored .env
 
 
 def test_a_second_base_file_is_left_and_a_clash_asks_for_the_flag(tmp_path: Path) -> None:
@@ -84,7 +90,7 @@ def test_a_second_base_file_is_left_and_a_clash_asks_for_the_flag(tmp_path: Path
             "docker-compose.prod.yml": (PROD_LIKE, 0o644),
         },
     )
-    with pytest.raises(PlanError, match=r"like docker-compose\.prod\.yml"):
+    with pytest.raises(PlanError, match=r"compose\.yaml: serves prod, like another stack"):
         plan_migrate(root)
     plan = plan_migrate(root, base_env="staging")
     assert plan.moves()["compose.yaml"] == "compose/docker-compose.staging.yml"

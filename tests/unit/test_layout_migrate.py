@@ -39,9 +39,10 @@ def test_plan_moves_and_leaves(tmp_path: Path) -> None:
         (".env.dev", "env/.env.dev"),
         (".env.test", "env/.env.test"),
         (".env.example", "env/.env.example"),
+        (".env", "env/.env"),
     }
     left = "\n".join(plan.left)
-    assert ".env: left at the root" in left
+    assert any(n.startswith(".env: no environment reads it") for n in plan.notes)
     assert "docker/Dockerfile: not changed" in left
     writes = {s.path: s for s in plan.steps if isinstance(s, Write)}
     assert "docker/Dockerfile" not in writes  # nothing written that no service builds

@@ -16,14 +16,16 @@ MOVES = {
     ".env.example": "env/.env.example",
 }
 ENVS = {
-    "compose/docker-compose.dev.yml": "dev",
-    "compose/docker-compose.dev.override.yml": "dev",
+    "dev": (
+        ("compose/docker-compose.dev.yml", "compose/docker-compose.dev.override.yml"),
+        ("env/.env.dev",),
+    ),
 }
 
 
 def test_a_bare_compose_gets_explicit_files_and_the_env_file() -> None:
     text = "up:\n\tdocker compose up -d\n"
-    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"])
+    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"], bare="dev")
     assert new == (
         "up:\n\tdocker compose -f compose/docker-compose.dev.yml "
         "-f compose/docker-compose.dev.override.yml --env-file env/.env.dev up -d\n"
@@ -37,8 +39,9 @@ def test_pattern_targets_variables_and_options_are_kept() -> None:
         "test:\n\tdocker compose run --rm app pytest -x -q --maxfail=1\n"
         "init:\n\tcp .env.example .env\n"
     )
-    new = rewrite_commands(text, MOVES, ENVS, [])
+    new = rewrite_commands(text, MOVES, ENVS, [], bare="dev")
     assert "DC = docker-compose -f compose/docker-compose.dev.yml" in new
+    assert "-f compose/docker-compose.dev.override.yml" in new  # the stack bare compose ran
     assert "pytest -x -q --maxfail=1" in new
     assert "cp env/.env.example env/.env.dev" in new
     assert "logs-%:\n\t$(DC) logs $*" in new
@@ -46,7 +49,7 @@ def test_pattern_targets_variables_and_options_are_kept() -> None:
 
 def test_a_given_env_file_follows_its_move_and_is_not_doubled() -> None:
     text = "m:\n\tdocker compose -f docker-compose.yml --env-file .env exec app true\n"
-    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"])
+    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"], bare="dev")
     assert new.count("--env-file") == 1
     assert "--env-file env/.env.dev exec" in new
 
@@ -72,6 +75,24 @@ def test_ci_workflows_are_rewritten_and_scripts_listed(tmp_path: Path) -> None:
         makefile
     )
     assert "dockyard" not in makefile  # commands are kept, not replaced
+
+
+def test_a_stack_gets_every_env_file_it_reads_that_exists() -> None:
+    stacks = {
+        "prod": (("compose/docker-compose.yml",), ("env/.env", "env/.env.prod")),
+        "dev": (
+            ("compose/docker-compose.yml", "compose/docker-compose.dev.override.yml"),
+            ("env/.env",),
+        ),
+    }
+    text = "p:\n\tdocker compose -f docker-compose.yml build\n"
+    moves = {"docker-compose.yml": "compose/docker-compose.yml"}
+    new = rewrite_commands(text, moves, stacks, ["env/.env", "env/.env.prod"])
+    assert new == (
+        "p:\n\tdocker compose -f compose/docker-compose.yml --env-file env/.env "
+        "--env-file env/.env.prod build\n"
+    )
+    assert "env/.env.prod" not in rewrite_commands(text, moves, stacks, ["env/.env"])
 
 
 def test_files_in_sub_folders_name_the_root_files_relatively() -> None:

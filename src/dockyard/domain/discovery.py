@@ -253,9 +253,7 @@ def _complete(body: Any) -> bool:
 
 def _used_together(named: Path, base: Path) -> bool:
     """The file's own comments or the Makefile run it as ``-f base -f named``."""
-    pattern = re.compile(
-        rf"-f\s+\S*{re.escape(base.name)}\s+.*-f\s+\S*{re.escape(named.name)}"
-    )
+    pattern = re.compile(rf"-f\s+\S*{re.escape(base.name)}\s+.*-f\s+\S*{re.escape(named.name)}")
     files = (named, base.parent / "Makefile", named.parent.parent / "Makefile")
     return any(pattern.search(sniff(path)) for path in files)
 

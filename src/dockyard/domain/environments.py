@@ -101,7 +101,7 @@ class _Found:
     origin: str
 
 
-def _env_file(  # noqa: PLR0917 - one value of each source, named at the call
+def _env_file(  # noqa: PLR0917, PLR0911 - one value of each source, named at the call
     root: Path,
     top: Mapping[str, Any],
     table: Mapping[str, Any],
@@ -121,6 +121,8 @@ def _env_file(  # noqa: PLR0917 - one value of each source, named at the call
     if table.get("env_files"):
         last = table["env_files"][-1]
         return _path(root, last, f"environments.{name}.env_files", origins), True
+    if "env_files" in table:  # env_files = []: compose reads none (env/.env.<env> if present)
+        return _path(root, f"{top['env_dir']}/.env.{name}", "env_dir", origins), False
     if origin in ("standard", "configuration"):
         return _path(root, f"{top['env_dir']}/.env.{name}", "env_dir", origins), True
     from dockyard.domain.discovery import makefile_env_files
@@ -148,7 +150,7 @@ def _extra_env_files(  # noqa: PLR0917 - one value of each source, named at the 
     """Env files compose reads before the main one: configured ``env_files`` (all but
     the last, which is the env file), else the ``--env-file`` list of the Makefile."""
     listed: tuple[Path, ...] = ()
-    if table.get("env_files"):
+    if "env_files" in table:
         listed = tuple(
             _path(root, f, f"environments.{name}.env_files", origins) for f in table["env_files"]
         )
@@ -234,5 +236,3 @@ def default_env(
         return wanted
     discovered = [e for e in environments.values() if e.origin not in ("standard", "configuration")]
     return discovered[0].name if discovered else wanted
-
-

@@ -77,8 +77,10 @@ def _from_run(
     from dockyard.domain.venv import ContainerVenv
 
     for match in _POETRY_CONFIG.finditer(command):
-        key = "POETRY_VIRTUALENVS_IN_PROJECT" if match["key"] == "in-project" else (
-            "POETRY_VIRTUALENVS_CREATE"
+        key = (
+            "POETRY_VIRTUALENVS_IN_PROJECT"
+            if match["key"] == "in-project"
+            else ("POETRY_VIRTUALENVS_CREATE")
         )
         settings[key] = match["value"]
     if made := _MAKE_VENV.search(command):

@@ -27,7 +27,6 @@ __all__ = [
 ]
 
 
-
 @dataclass(frozen=True)
 class Volume:
     """A service mount: ``bind`` (source an absolute host path), ``volume`` (source a

@@ -136,9 +136,8 @@ def env_files_exist(ctx: CheckContext) -> Iterator[Hit]:
         template = _template_for(path)
         hint = None
         if path in ignored:
-            hint = (
-                f"git ignores {ctx.rel(path)} (a developer's own file): "
-                + (f"create it from {ctx.rel(template)}" if template else "create it")
+            hint = f"git ignores {ctx.rel(path)} (a developer's own file): " + (
+                f"create it from {ctx.rel(template)}" if template else "create it"
             )
         elif template is not None:
             hint = f"create it from {ctx.rel(template)}"

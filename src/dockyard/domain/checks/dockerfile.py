@@ -88,8 +88,7 @@ def _host_id_user(dockerfile: Dockerfile, chain: list[Stage]) -> Iterator[Hit]:
     label = anchor.name or f"#{anchor.index}"
     if missing:
         yield Hit(
-            f"stage {label!r} and the stages it is built from declare no ARG "
-            f"{' / '.join(missing)}",
+            f"stage {label!r} and the stages it is built from declare no ARG {' / '.join(missing)}",
             dockerfile.path,
             anchor.line,
         )

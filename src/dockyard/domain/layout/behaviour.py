@@ -44,11 +44,12 @@ _KEPT_VARIABLES = ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTE
 
 @dataclass(frozen=True)
 class ComposeEnvironment:
-    """One environment: its compose files (root-relative, merge order) and env file."""
+    """One environment: its compose files and ``--env-file`` files (root-relative, in
+    order; none: compose reads the ``.env`` of the first file's folder)."""
 
     name: str
     files: tuple[str, ...]
-    env_file: str | None = None
+    env_files: tuple[str, ...] = ()
 
 
 @dataclass
@@ -88,9 +89,7 @@ def referenced_env_files(root: Path, env: ComposeEnvironment) -> list[str]:
     """Root-relative paths of the env files ``env`` reads (``env_file``, mounted ``.env*``)."""
     from dockyard.domain.layout.compose import load_compose
 
-    found: list[str] = []
-    if env.env_file:
-        found.append(env.env_file)
+    found: list[str] = list(env.env_files)
     for rel in env.files:
         try:
             data = load_compose((root / rel).read_text("utf-8"), rel)
@@ -131,8 +130,8 @@ def compose_config(
 ) -> dict[str, Any] | str:
     """What compose resolves ``env`` to in the tree at ``root``, or why it cannot."""
     argv = [*command, *(item for f in env.files for item in ("-f", f))]
-    if env.env_file:
-        argv += ["--env-file", env.env_file]
+    for env_file in env.env_files:
+        argv += ["--env-file", env_file]
     argv += ["config", "--format", "json"]
     try:
         done = runner.run(argv, env=environ, cwd=root, timeout=_TIMEOUT, check=False)
@@ -242,17 +241,43 @@ def configs_of(
 def after_environments(
     root: Path, envs: Sequence[ComposeEnvironment], moves: Mapping[str, str]
 ) -> list[ComposeEnvironment]:
-    """``envs`` as dockyard runs them in the migrated tree at ``root``.
+    """``envs`` as dockyard runs them in the migrated tree at ``root``: the compose files
+    and env files its configuration gives each environment there (``moves`` unused: the
+    configuration the migration wrote is what is tested)."""
+    from dockyard.domain.config import load_settings
+    from dockyard.errors import DockyardError
 
-    ``--env-file env/.env.<env>`` when that file exists or a template would create it.
-    """
+    del moves
+    try:
+        settings = load_settings(root, environ={})
+    except DockyardError as exc:
+        raise PlanError(f"after the migration, the configuration cannot be read: {exc}") from None
     result = []
     for env in envs:
-        files = tuple(moves.get(f, f) for f in env.files)
-        env_file = f"env/.env.{env.name}"
-        usable = (root / env_file).exists() or _templates(root, [env_file]).get(env_file)
-        result.append(ComposeEnvironment(env.name, files, env_file if usable else None))
+        found = settings.environments.get(env.name)
+        if found is None:
+            continue
+        files = tuple(_rel(root, p) for p in found.compose_files)
+        env_files = tuple(
+            rel
+            for path in found.env_files
+            if (rel := _rel(root, path))
+            and (
+                (root / rel).exists()
+                or _templates(root, [rel]).get(rel)
+                or path != found.env_file
+                or found.env_file_required
+            )
+        )
+        result.append(ComposeEnvironment(env.name, files, env_files))
     return result
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def compare_trees(

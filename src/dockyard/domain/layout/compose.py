@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,22 +32,58 @@ class ComposeRewrite:
     left: list[str] = field(default_factory=list)
 
 
-def relocate(value: str, new_dir: str, moves: Mapping[str, str]) -> str:
-    """``value`` (a path relative to the root) as seen from ``new_dir``.
+def relocate(value: str, new_dir: str, moves: Mapping[str, str], old_dir: str = "") -> str:
+    """``value`` (a path relative to ``old_dir``, the root by default) as seen from
+    ``new_dir``.
 
     Absolute paths, ``~``, variables and URLs are returned unchanged; a path that a
-    move relocates follows it.
+    move relocates follows it, and so does a name holding a variable
+    (``.env.${APP_ENV}``) when every file it can name moved to the same folder.
 
     >>> relocate("./src", "compose", {})
     '../src'
     >>> relocate(".env.dev", "compose", {".env.dev": "env/.env.dev"})
     '../env/.env.dev'
+    >>> relocate("../src", "compose", {}, old_dir="docker")
+    '../src'
+    >>> relocate(".env.${APP_ENV:-dev}", "compose", {".env.dev": "env/.env.dev"})
+    '../env/.env.${APP_ENV:-dev}'
     """
     if _not_local(value):
         return value
-    norm = posixpath.normpath(value)
-    norm = moves.get(norm, norm)
+    norm = posixpath.normpath(posixpath.join(old_dir, value))
+    norm = moves.get(norm) or _pattern_move(norm, moves) or norm
     return posixpath.relpath(norm, new_dir)
+
+
+_VARIABLE = re.compile(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _pattern_move(path: str, moves: Mapping[str, str]) -> str | None:
+    """Where ``path``, whose file name holds a variable, goes when every moved file it
+    can name went to the same folder; None otherwise."""
+    folder, name = posixpath.split(path)
+    if "$" not in name or "$" in folder:
+        return None
+    pattern = re.compile(_name_pattern(name))
+    targets = {
+        posixpath.dirname(dst)
+        for src, dst in moves.items()
+        if posixpath.dirname(src) == folder and pattern.fullmatch(posixpath.basename(src))
+    }
+    if len(targets) != 1:
+        return None
+    return posixpath.join(targets.pop(), name)
+
+
+def _name_pattern(name: str) -> str:
+    parts: list[str] = []
+    last = 0
+    for match in _VARIABLE.finditer(name):
+        parts += [re.escape(name[last : match.start()]), ".*"]
+        last = match.end()
+    parts.append(re.escape(name[last:]))
+    return "".join(parts)
 
 
 def _not_local(value: str) -> bool:
@@ -104,8 +141,10 @@ def rewrite_compose(
     env_file: str | None,
     existing: Mapping[str, str] | None = None,
     project: str | None = None,
+    old_dir: str = "",
 ) -> ComposeRewrite:
-    """Rewrite compose ``text`` (file ``name`` at the root) for its new folder.
+    """Rewrite compose ``text`` (file ``name``, its paths relative to ``old_dir``, the
+    root by default) for its new folder.
 
     ``env_file`` is the environment's env file relative to the root (``env/.env.dev``),
     the file dockyard passes as ``--env-file``; None leaves ``environment:`` alone.
@@ -119,10 +158,10 @@ def rewrite_compose(
     """
     data = load_compose(text, name)
     result = ComposeRewrite(text="")
-    state = _State(name, new_dir, moves, env_file, dict(existing or {}), result)
+    state = _State(name, new_dir, moves, env_file, dict(existing or {}), result, old_dir)
     services = data.get("services")
     if isinstance(services, dict) and env_file is not None:
-        state.loaders = _loaders(services, moves, env_file)
+        state.loaders = _loaders(services, moves, env_file, old_dir)
     if isinstance(services, dict):
         for service_name, service in services.items():
             if isinstance(service, dict):
@@ -151,6 +190,7 @@ class _State:
     env_file: str | None
     existing: dict[str, str]
     result: ComposeRewrite
+    old_dir: str = ""
     seen: set[int] = field(default_factory=set)  # YAML nodes shared through anchors
     loaders: set[str] = field(default_factory=set)  # services loading env_file already
     service: str = ""
@@ -165,7 +205,9 @@ class _State:
         return True
 
 
-def _loaders(services: Mapping[str, Any], moves: Mapping[str, str], env_file: str) -> set[str]:
+def _loaders(
+    services: Mapping[str, Any], moves: Mapping[str, str], env_file: str, old_dir: str
+) -> set[str]:
     """Services whose ``env_file`` (or bind mount) is ``env_file`` once files moved."""
     found: set[str] = set()
     for name, service in services.items():
@@ -176,7 +218,7 @@ def _loaders(services: Mapping[str, Any], moves: Mapping[str, str], env_file: st
         paths = [str(e["path"]) if isinstance(e, dict) else str(e) for e in entries if e]
         paths += [s for s in (_volume_source(v) for v in service.get("volumes") or []) if s]
         for path in paths:
-            norm = posixpath.normpath(path)
+            norm = posixpath.normpath(posixpath.join(old_dir, path))
             if moves.get(norm, norm) == env_file:
                 found.add(str(name))
     return found
@@ -185,25 +227,25 @@ def _loaders(services: Mapping[str, Any], moves: Mapping[str, str], env_file: st
 def _rewrite_service(service: Any, service_name: str, state: _State) -> None:
     where = f"{state.name}: service {service_name}"
     state.service = service_name
-    new_dir, moves = state.new_dir, state.moves
+    new_dir, moves, old = state.new_dir, state.moves, state.old_dir
     if "build" in service and state.first_visit(service["build"]):
-        build = _rewrite_build(service["build"], new_dir, moves)
+        build = _rewrite_build(service["build"], new_dir, moves, old)
         if build is not service["build"]:  # a mapping is edited in place (anchors stay)
             service["build"] = build
     extends = service.get("extends")
     if isinstance(extends, dict) and "file" in extends and state.first_visit(extends):
-        extends["file"] = relocate(str(extends["file"]), new_dir, moves)
+        extends["file"] = relocate(str(extends["file"]), new_dir, moves, old)
     volumes = service.get("volumes")
     if isinstance(volumes, list) and state.first_visit(volumes):
         for index in range(len(volumes)):  # in place: comments stay attached
             item = volumes[index]
             if not state.first_visit(item):
                 continue
-            new = _rewrite_volume(item, new_dir, moves)
+            new = _rewrite_volume(item, new_dir, moves, old)
             if new is not item:
                 volumes[index] = new
     if "env_file" in service and state.first_visit(service["env_file"]):
-        env_file = _rewrite_env_file(service["env_file"], new_dir, moves)
+        env_file = _rewrite_env_file(service["env_file"], new_dir, moves, old)
         if env_file is not service["env_file"]:
             service["env_file"] = env_file
     environment = service.get("environment")
@@ -211,7 +253,7 @@ def _rewrite_service(service: Any, service_name: str, state: _State) -> None:
         _move_environment(environment, where, state)
 
 
-def _rewrite_build(build: Any, new_dir: str, moves: Mapping[str, str]) -> Any:
+def _rewrite_build(build: Any, new_dir: str, moves: Mapping[str, str], old_dir: str) -> Any:
     from ruamel.yaml.comments import CommentedMap
 
     if isinstance(build, str):
@@ -222,14 +264,14 @@ def _rewrite_build(build: Any, new_dir: str, moves: Mapping[str, str]) -> Any:
         return build
     if _not_local(context):
         return build
-    ctx = posixpath.normpath(context)
+    ctx = posixpath.normpath(posixpath.join(old_dir, context))
     new_dockerfile: str | None = None
     if dockerfile is None or not _not_local(str(dockerfile)):
         old_df = posixpath.normpath(posixpath.join(ctx, str(dockerfile or "Dockerfile")))
         moved_df = moves.get(old_df, old_df)
         if moved_df != old_df:
             new_dockerfile = posixpath.relpath(moved_df, ctx)
-    new_context = relocate(context, new_dir, moves)
+    new_context = relocate(context, new_dir, moves, old_dir)
     if isinstance(build, str):
         if new_dockerfile is None:
             return new_context
@@ -253,26 +295,26 @@ def _volume_source(item: Any) -> str | None:
     return None
 
 
-def _rewrite_volume(item: Any, new_dir: str, moves: Mapping[str, str]) -> Any:
+def _rewrite_volume(item: Any, new_dir: str, moves: Mapping[str, str], old_dir: str) -> Any:
     source = _volume_source(item)
     if source is None:
         return item
     if isinstance(item, str):
         rest = item[len(source) :]
-        return type(item)(relocate(source, new_dir, moves) + rest)  # keeps its quoting
-    item["source"] = relocate(source, new_dir, moves)
+        return type(item)(relocate(source, new_dir, moves, old_dir) + rest)  # keeps its quoting
+    item["source"] = relocate(source, new_dir, moves, old_dir)
     return item
 
 
-def _rewrite_env_file(value: Any, new_dir: str, moves: Mapping[str, str]) -> Any:
+def _rewrite_env_file(value: Any, new_dir: str, moves: Mapping[str, str], old_dir: str) -> Any:
     if isinstance(value, str):
-        return relocate(value, new_dir, moves)
+        return relocate(value, new_dir, moves, old_dir)
     if isinstance(value, list):
         for index, entry in enumerate(value):
             if isinstance(entry, str):
-                value[index] = relocate(entry, new_dir, moves)
+                value[index] = relocate(entry, new_dir, moves, old_dir)
             elif isinstance(entry, dict) and "path" in entry:
-                entry["path"] = relocate(str(entry["path"]), new_dir, moves)
+                entry["path"] = relocate(str(entry["path"]), new_dir, moves, old_dir)
     return value
 
 

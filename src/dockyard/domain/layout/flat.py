@@ -1,43 +1,50 @@
-"""The flat layout: what the root of a repository holds, and its environments.
+"""The repository before a migration: its environments, as the repository model finds
+them, and the files that move.
 
-Seam: this is the planner's own discovery of root compose files (``docker-compose*.yml``,
-``compose.yaml`` and overrides), env files, a Dockerfile, requirements files and a
-Makefile. The repository model's environments replace :func:`flat_environments` when
-they land; everything downstream takes plain inputs (a list of
-:class:`~dockyard.domain.layout.behaviour.ComposeEnvironment`, file texts).
+The environments are :mod:`dockyard.domain.environments`' own (what ``dockyard ENV.up``
+runs before the migration): compose files at the root or in ``docker/``, ``COMPOSE_FILE``
+in ``.env``, overlays, the env files the Makefile passes. Each becomes a
+:class:`~dockyard.domain.layout.behaviour.ComposeEnvironment` with root-relative paths,
+which the invariant runs before and after. The base stack keeps the model's name
+(``dev``), except where a named dev file exists too: then
+:func:`~dockyard.domain.layout.classify.classify_base` decides whether it is the prod
+example or, with ``--base-env``, another environment.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockyard.domain.layout.behaviour import ComposeEnvironment
 from dockyard.domain.layout.classify import classify_base
 from dockyard.domain.layout.compose import load_compose
-from dockyard.errors import PlanError
+from dockyard.errors import DockyardError, PlanError
 
 __all__ = [
     "ENVFILE",
     "FlatLayout",
-    "base_and_overrides",
-    "classify",
+    "Stacks",
     "detect_flat",
     "flat_environments",
+    "flat_stacks",
 ]
 
 _COMPOSE = re.compile(r"^(?:docker-)?compose(?:\.(?P<env>[A-Za-z0-9][A-Za-z0-9_-]*))?\.ya?ml$")
-ENVFILE = re.compile(r"^\.env(?:\.(?P<env>[A-Za-z0-9][A-Za-z0-9_.-]*))?$")
+ENVFILE = re.compile(r"^\.env(?:\.(?P<env>[A-Za-z0-9][A-Za-z0-9_.${}:-]*))?$")
 _DOCKERFILES = ("Dockerfile", "docker/Dockerfile")
-_BASE_ORDER = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+_FOLDERS = ("", "docker")
 
 
 @dataclass
 class FlatLayout:
-    """What the root of a flat repository holds."""
+    """What a flat repository holds: compose files (root-relative), env files, ..."""
 
-    compose: dict[str, str | None] = field(default_factory=dict)  # file -> env (None: base)
+    folder: str = ""  # where the compose files are: "" (the root) or "docker"
+    compose: dict[str, str | None] = field(default_factory=dict)  # file -> env in its name
     env_files: list[str] = field(default_factory=list)
     dockerfile: str | None = None
     requirements: list[str] = field(default_factory=list)
@@ -52,32 +59,22 @@ class FlatLayout:
 
 
 def detect_flat(root: Path) -> FlatLayout:
-    """Inspect ``root`` for the flat layout's files (seam: the repository model's)."""
+    """Inspect ``root`` (and ``docker/``) for the flat layout's files."""
     flat = FlatLayout()
+    for folder in _FOLDERS:
+        if _scan(root, folder, flat):
+            flat.folder = folder
+            break
     for path in sorted(root.iterdir()):
         name = path.name
-        if path.is_symlink() and (_COMPOSE.match(name) or ENVFILE.match(name)):
-            flat.symlinks[name] = str(path.readlink())
-            continue
         if not path.is_file() or path.is_symlink():
             continue
-        compose = _COMPOSE.match(name)
-        if compose:
-            why = _unusable(path)
-            if why is None:
-                flat.compose[name] = compose["env"]
-            else:
-                flat.invalid[name] = why
-        elif ENVFILE.match(name):
-            flat.env_files.append(name)
-        elif name in ("requirements.txt", "requirements-dev.txt"):
+        if name in ("requirements.txt", "requirements-dev.txt"):
             flat.requirements.append(name)
         elif name in ("Makefile", "makefile", "GNUmakefile"):
             flat.makefile = name
-    bases = sorted((n for n, e in flat.compose.items() if e is None), key=_BASE_ORDER.index)
-    for extra in bases[1:]:
-        del flat.compose[extra]
-        flat.invalid[extra] = f"{extra}: compose reads {bases[0]} instead (both are base files)"
+    if flat.folder:
+        _scan_env_files(root, "", flat)
     for candidate in _DOCKERFILES:
         if (root / candidate).is_file():
             flat.dockerfile = candidate
@@ -85,58 +82,189 @@ def detect_flat(root: Path) -> FlatLayout:
     return flat
 
 
-def _unusable(path: Path) -> str | None:
+def _scan(root: Path, folder: str, flat: FlatLayout) -> bool:
+    """Record the compose and env files of ``folder``; True when it holds compose files."""
+    base = root / folder if folder else root
+    if not base.is_dir():
+        return False
+    paths = sorted(base.iterdir())
+    if not any(_COMPOSE.match(p.name) and (p.is_file() or p.is_symlink()) for p in paths):
+        return False
+    for path in paths:
+        rel = posixpath.join(folder, path.name) if folder else path.name
+        compose = _COMPOSE.match(path.name)
+        if path.is_symlink() and (compose or ENVFILE.match(path.name)):
+            flat.symlinks[rel] = str(path.readlink())
+        elif compose and path.is_file():
+            why = _unusable(path, rel)
+            if why is None:
+                flat.compose[rel] = compose["env"]
+            else:
+                flat.invalid[rel] = why
+    _scan_env_files(root, folder, flat)
+    _one_base(flat, folder)
+    return True
+
+
+def _one_base(flat: FlatLayout, folder: str) -> None:
+    """Compose reads the first base file (and override) it finds: the others are left."""
+    from dockyard.domain.discovery import BASE_NAMES, OVERRIDE_NAMES
+
+    for order in (BASE_NAMES, OVERRIDE_NAMES):
+        present = [
+            rel
+            for name in order
+            if (rel := posixpath.join(folder, name) if folder else name) in flat.compose
+        ]
+        for extra in present[1:]:
+            del flat.compose[extra]
+            flat.invalid[extra] = f"{extra}: compose reads {present[0]} instead (both are there)"
+
+
+def _scan_env_files(root: Path, folder: str, flat: FlatLayout) -> None:
+    base = root / folder if folder else root
+    for path in sorted(base.iterdir()):
+        if ENVFILE.match(path.name) and path.is_file() and not path.is_symlink():
+            flat.env_files.append(posixpath.join(folder, path.name) if folder else path.name)
+        elif ENVFILE.match(path.name) and path.is_symlink():
+            rel = posixpath.join(folder, path.name) if folder else path.name
+            flat.symlinks[rel] = str(path.readlink())
+
+
+def _unusable(path: Path, rel: str) -> str | None:
     """Why a compose file cannot take part (empty, invalid), or None."""
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return f"{path.name}: unreadable: {exc}"
+        return f"{rel}: unreadable: {exc}"
     if not text.strip():
-        return f"{path.name}: empty"
+        return f"{rel}: empty"
     try:
-        load_compose(text, path.name)
+        load_compose(text, rel)
     except PlanError as exc:
         return str(exc)
     return None
 
 
-def base_and_overrides(flat: FlatLayout) -> tuple[str | None, list[str]]:
-    bases = [n for n, env in flat.compose.items() if env is None]
-    base = min(bases, key=_BASE_ORDER.index) if bases else None
-    overrides = sorted(n for n, env in flat.compose.items() if env == "override")
-    return base, overrides
+@dataclass
+class Stacks:
+    """The environments to keep, and what the migration decided about the base file."""
+
+    environments: list[ComposeEnvironment]
+    projects: dict[str, str]  # environment -> the compose project name it runs under
+    example: str | None = None  # the base file that becomes the prod example
+    default: str | None = None  # the environment a bare `docker compose` runs
+    notes: list[str] = field(default_factory=list)
 
 
-def classify(root: Path, flat: FlatLayout, base_env: str | None) -> dict[str, str]:
-    """Root compose file -> environment."""
-    named = {n: e for n, e in flat.compose.items() if e not in (None, "override")}
-    result: dict[str, str] = {n: str(e) for n, e in named.items()}
-    base, overrides = base_and_overrides(flat)
-    if base is None:
-        for name in overrides:
-            result[name] = "override"
-        return result
-    commands = _command_texts(root, flat)
-    decision = classify_base(
-        base,
-        "\n".join((root / n).read_text("utf-8") for n in (base, *overrides)),
-        set(result.values()),
-        commands=commands,
-        chosen=base_env,
-    )
-    if decision.env in result.values():
-        raise PlanError(
-            f"{base}: serves {decision.env}, like {_named(result, decision.env)}: say which "
-            "environment it serves with --base-env NAME (nothing changed)"
+def flat_environments(
+    root: Path, base_env: str | None = None, committed_envs: Collection[str] = ("ci",)
+) -> list[ComposeEnvironment]:
+    """The environments of the flat repository at ``root``, as dockyard runs them today."""
+    return flat_stacks(root, base_env, committed_envs).environments
+
+
+def flat_stacks(
+    root: Path, base_env: str | None = None, committed_envs: Collection[str] = ("ci",)
+) -> Stacks:
+    """The environments of ``root`` outside the standard layout (see the module).
+
+    A committed environment (``ci``) runs from a fresh clone: the optional ``.env``
+    compose would read beside its files is not part of it.
+    """
+    from dockyard.domain.config import load_settings
+
+    flat = detect_flat(root)
+    try:
+        settings = load_settings(root, environ={})
+    except DockyardError as exc:
+        raise PlanError(f"cannot read this repository's environments: {exc}") from None
+    stacks = Stacks([], {})
+    names = {e.name for e in settings.environments.values()}
+    for env in settings.environments.values():
+        if env.origin in ("standard",):
+            continue
+        files = tuple(_rel(root, p) for p in env.compose_files)
+        if not files or any(f.startswith("compose/") or not (root / f).is_file() for f in files):
+            continue
+        usable = tuple(f for f in files if f not in flat.invalid)
+        if not usable:
+            continue
+        name = env.name
+        if name == "default" or (base_env is not None and _is_base_stack(env.origin)):
+            name = _base_name(root, usable, names - {env.name}, flat, base_env, stacks)
+            if stacks.example == usable[0]:
+                stacks.notes.append(
+                    f"{env.name} ({' + '.join(usable)}): becomes the prod example, which "
+                    "dockyard does not run: not compared"
+                )
+                continue
+        optional = not env.env_file_required
+        env_files = tuple(
+            rel
+            for path in env.env_files
+            if not (optional and path == env.env_file and name in committed_envs)
+            and _reads(
+                root,
+                rel := _rel(root, path),
+                required=path != env.env_file or not optional,
+            )
         )
-    result[base] = decision.env
-    for name in overrides:
-        result[name] = decision.env
-    return result
+        stacks.environments.append(ComposeEnvironment(name, usable, env_files))
+        if _is_base_stack(env.origin) and stacks.default is None:
+            stacks.default = name
+        stacks.projects[name] = env.project_name
+    return stacks
 
 
-def _named(result: dict[str, str], env: str) -> str:
-    return next(name for name, e in result.items() if e == env)
+def _is_base_stack(origin: str) -> bool:
+    return origin.startswith(("base file", "COMPOSE_FILE")) and "without" not in origin
+
+
+def _base_name(  # noqa: PLR0917 - the stack, its neighbours, the choice and the record
+    root: Path,
+    files: tuple[str, ...],
+    others: set[str],
+    flat: FlatLayout,
+    chosen: str | None,
+    stacks: Stacks,
+) -> str:
+    commands = _command_texts(root, flat)
+    text = "\n".join((root / f).read_text("utf-8") for f in files)
+    decision = classify_base(files[0], text, others, commands=commands, chosen=chosen)
+    stacks.notes.append(decision.reason)
+    if decision.env in others:
+        raise PlanError(
+            f"{files[0]}: serves {decision.env}, like another stack: say which environment "
+            "it serves with --base-env NAME (nothing changed)"
+        )
+    if chosen is None and decision.env == "prod":
+        stacks.example = files[0]
+    return decision.env
+
+
+def _reads(root: Path, rel: str, *, required: bool) -> bool:
+    """True when compose reads the env file ``rel``: required, present, or templated."""
+    from dockyard.domain.layout.sandbox import template_for
+
+    if required or (root / rel).exists():
+        return True
+    folder = posixpath.dirname(rel)
+    try:
+        present = [
+            posixpath.join(folder, p.name) if folder else p.name
+            for p in (root / folder if folder else root).iterdir()
+        ]
+    except OSError:
+        return False
+    return template_for(rel, present) is not None
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _command_texts(root: Path, flat: FlatLayout) -> dict[str, str]:
@@ -151,33 +279,3 @@ def _command_texts(root: Path, flat: FlatLayout) -> dict[str, str]:
         except (OSError, UnicodeDecodeError):
             continue
     return texts
-
-
-def flat_environments(root: Path, base_env: str | None = None) -> list[ComposeEnvironment]:
-    """The environments of the flat repository at ``root``, as compose runs them today.
-
-    Seam: this is the planner's own discovery (root compose files). The repository
-    model's environments replace it when they land; everything downstream
-    (:mod:`dockyard.domain.layout.behaviour`) takes a list of environments.
-    """
-    flat = detect_flat(root)
-    classes = classify(root, flat, base_env)
-    base, overrides = base_and_overrides(flat)
-    commands = "\n".join(_command_texts(root, flat).values())
-    envs = []
-    for name in flat.compose:
-        if name in overrides:
-            continue
-        files = (name, *overrides) if name == base else (name,)
-        envs.append(ComposeEnvironment(classes[name], files, _env_file_used(commands, name)))
-    return envs
-
-
-def _env_file_used(commands: str, compose_file: str) -> str | None:
-    """The ``--env-file`` the project's own commands pass with ``compose_file``."""
-    for line in commands.splitlines():
-        if re.search(rf"(-f|--file)[ =]\.?/?{re.escape(compose_file)}(\s|$)", line):
-            found = re.search(r"--env-file[ =](\S+)", line)
-            if found and not found[1].startswith(("$", "/")):
-                return found[1].removeprefix("./")
-    return None

@@ -25,11 +25,11 @@ An empty or invalid compose file is reported and left alone.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
-from dockyard.domain.layout.behaviour import ComposeEnvironment
 from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.classify import project_name_from_folder
 from dockyard.domain.layout.compose import load_compose, rewrite_compose
@@ -41,13 +41,13 @@ from dockyard.domain.layout.envvalues import (
     undocumented_keys,
 )
 from dockyard.domain.layout.flat import (
-    ENVFILE,
     FlatLayout,
-    base_and_overrides,
-    classify,
+    Stacks,
     detect_flat,
     flat_environments,
+    flat_stacks,
 )
+from dockyard.domain.layout.moves import After, after_environments, compose_targets, plan_moves
 from dockyard.domain.layout.plan import Plan
 from dockyard.domain.layout.scaffold import (
     fix_gitignore_file,
@@ -55,7 +55,6 @@ from dockyard.domain.layout.scaffold import (
     repo_project_name,
     template,
 )
-from dockyard.errors import PlanError
 
 __all__ = [
     "FlatLayout",
@@ -65,14 +64,6 @@ __all__ = [
     "format_env_line",
     "plan_migrate",
 ]
-
-
-def _compose_target(env: str, *, override: bool, base: bool) -> str:
-    if override:
-        return f"compose/docker-compose.{env}.override.yml"
-    if env == "prod" and base:
-        return "compose/docker-compose.prod.yml.example"  # classified, not named: an example
-    return f"compose/docker-compose.{env}.yml"
 
 
 def plan_migrate(
@@ -102,22 +93,25 @@ def plan_migrate(
         )
     if not flat.found:
         builder.notes.append(
-            "no root compose file, .env* or Dockerfile: nothing to migrate "
-            "(layout.init scaffolds a new layout)"
+            "no compose file at the root or in docker/, no .env* or Dockerfile: nothing to "
+            "migrate (layout.init scaffolds a new layout)"
         )
         return Plan("migrate", (), tuple(builder.notes), tuple(builder.left))
+    stacks = flat_stacks(root, base_env, committed_envs)
+    builder.notes.extend(stacks.notes)
     project = repo_project_name(builder)
-    classes = classify(root, flat, base_env)
     _existing_folders(builder)
     for folder in ("compose", "env", "docker"):
         builder.mkdir(folder)
-    moves, follows = _plan_moves(builder, flat, classes)
+    targets = compose_targets(stacks, flat)
+    moves, follows = plan_moves(builder, flat, stacks, targets, committed_envs)
     all_moves = {**follows, **moves}
-    compose_env = {moves[n]: classes[n] for n in classes if n in moves}
-    additions, sources = _rewrite_compose_files(builder, all_moves, compose_env)
+    owners = _owners(stacks, targets)
+    additions, sources = _rewrite_compose_files(builder, stacks, targets, all_moves, owners)
     plan_env_values(builder, additions, sources, committed_envs)
     private_env_files(builder, committed_envs)
     undocumented_keys(builder)
+    after = after_environments(stacks, all_moves, {e: f"env/.env.{e}" for e in additions})
     _plan_new_files(builder, project)
     plan_ignore_file(builder)
     fix_gitignore_file(builder, committed_envs)
@@ -125,13 +119,15 @@ def plan_migrate(
         builder,
         flat.makefile,
         all_moves,
-        compose_env,
+        {targets[f]: env for f, env in owners.items()},
         known_tasks=known_tasks,
         committed_envs=committed_envs,
+        stacks={a.name: (a.files, a.env_files) for a in after},
+        bare=stacks.default,
     )
     if flat.requirements:
         fold_requirement_files(builder, project)
-    _configure_environments(builder, compose_env)
+    _configure_environments(builder, after)
     expected = plan_dockerfile(builder, apply=dockerfile)
     _leftovers(builder)
     return Plan(
@@ -143,6 +139,19 @@ def plan_migrate(
         tuple(sorted(follows.items())),
         expected,
     )
+
+
+def _owners(stacks: Stacks, targets: Mapping[str, str]) -> dict[str, str]:
+    """Compose file -> the one environment that uses it (shared files are left out)."""
+    usage: dict[str, list[str]] = {}
+    for env in stacks.environments:
+        for path in env.files:
+            usage.setdefault(path, []).append(env.name)
+    return {
+        path: envs[0]
+        for path, envs in usage.items()
+        if len(envs) == 1 and not targets[path].endswith(".example")
+    }
 
 
 def _existing_folders(builder: PlanBuilder) -> None:
@@ -162,73 +171,31 @@ def _existing_folders(builder: PlanBuilder) -> None:
             )
 
 
-def _plan_moves(
-    builder: PlanBuilder, flat: FlatLayout, classes: Mapping[str, str]
-) -> tuple[dict[str, str], dict[str, str]]:
-    """Plan the moves; return (present file moves, absent env file follows)."""
-    root = builder.root
-    base, overrides = base_and_overrides(flat)
-    moves = {
-        n: _compose_target(env, override=n in overrides, base=n == base)
-        for n, env in classes.items()
-    }
-    env_names = {n[len(".env.") :] for n in flat.env_files if n.startswith(".env.")}
-    for name in flat.env_files:
-        if name != ".env":
-            moves[name] = f"env/{name}"
-        elif "dev" in env_names or builder.exists("env/.env.dev"):
-            builder.left.append(
-                ".env: left at the root (there is a .env.dev); compose no longer reads it "
-                "once the compose files are in compose/: merge its values into env/.env.<env>"
-            )
-        else:
-            moves[name] = "env/.env.dev"
-    if flat.dockerfile == "Dockerfile":
-        moves["Dockerfile"] = "docker/Dockerfile"
-    for src, dst in moves.items():
-        if builder.exists(dst):
-            if _same(root / src, root / dst):
-                builder.left.append(f"{src}: same content as {dst}; delete it by hand")
-                continue
-            raise PlanError(f"{dst}: exists and differs from {src}; merge them by hand, then rerun")
-        builder.move(src, dst)
-    follows = _absent_env_files(root, flat, moves)
-    for src, dst in follows.items():
-        builder.notes.append(f"{src}: absent (ignored by git); references now name {dst}")
-    return moves, follows
-
-
-def _absent_env_files(root: Path, flat: FlatLayout, moves: Mapping[str, str]) -> dict[str, str]:
-    """Root ``.env*`` files the compose files reference that do not exist here."""
-    from dockyard.domain.layout.behaviour import referenced_env_files
-
-    follows: dict[str, str] = {}
-    for name in flat.compose:
-        for rel in referenced_env_files(root, ComposeEnvironment("", (name,))):
-            if "/" in rel or (root / rel).exists() or rel in moves:
-                continue
-            if ENVFILE.match(rel):
-                follows[rel] = "env/.env.dev" if rel == ".env" else f"env/{rel}"
-    return follows
-
-
 def _rewrite_compose_files(
-    builder: PlanBuilder, moves: Mapping[str, str], compose_env: Mapping[str, str]
+    builder: PlanBuilder,
+    stacks: Stacks,
+    targets: Mapping[str, str],
+    moves: Mapping[str, str],
+    owners: Mapping[str, str],
 ) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Plan the compose rewrites; return the values moved out and their source, per env."""
+    """Plan the compose rewrites; return the values moved out and their source, per env.
+
+    Literal values move to the env file of the one environment that uses the file; a
+    file several environments share keeps them. The first file of each stack gets the
+    project name compose gave it (``name:``) where it has none.
+    """
     additions: dict[str, dict[str, str]] = {}
     sources: dict[str, str] = {}
-    derived = _derived_project_name(builder)
-    for target, env in sorted(compose_env.items()):
+    firsts = {env.files[0]: stacks.projects.get(env.name) for env in stacks.environments}
+    for path, target in sorted(targets.items(), key=lambda item: item[1]):
         text = builder.read(target)
         if text is None:
             continue
-        env_file: str | None = f"env/.env.{env}"
-        if target.endswith(".example"):
-            env_file = None  # an example stack: its values stay where they are
-        existing = env_values(builder.read(f"env/.env.{env}") or "")
-        existing.update(additions.get(env, {}))
-        override = target.endswith(".override.yml")
+        env = owners.get(path)
+        env_file = f"env/.env.{env}" if env is not None else None
+        existing = env_values(builder.read(env_file) or "") if env_file else {}
+        if env is not None:
+            existing.update(additions.get(env, {}))
         rewrite = rewrite_compose(
             text,
             name=target,
@@ -236,43 +203,80 @@ def _rewrite_compose_files(
             moves=moves,
             env_file=env_file,
             existing=existing,
-            project=None if override else derived,
+            project=_project_of(builder, path, firsts),
+            old_dir=posixpath.dirname(path),
         )
         builder.edit(target, rewrite.text)
         builder.notes.extend(rewrite.notes)
         builder.left.extend(rewrite.left)
-        if rewrite.moved:
+        if rewrite.moved and env is not None:
             additions.setdefault(env, {}).update(rewrite.moved)
             sources.setdefault(env, target)
+    _rewrite_extended(builder, targets, moves)
     return additions, sources
 
 
-def _configure_environments(builder: PlanBuilder, compose_env: Mapping[str, str]) -> None:
-    """Environments dockyard does not know by default, and override pairs, configured."""
+def _rewrite_extended(
+    builder: PlanBuilder, targets: Mapping[str, str], moves: Mapping[str, str]
+) -> None:
+    """Compose files the moved ones extend (``extends: file:``) stay where they are; the
+    paths in them that name moved files follow those files."""
+    extended: set[str] = set()
+    for path in targets:
+        text = builder.read(targets[path])
+        data = load_compose(text, targets[path]) if text else {}
+        for service in (data.get("services") or {}).values():
+            extends = service.get("extends") if isinstance(service, dict) else None
+            if isinstance(extends, dict) and isinstance(extends.get("file"), str):
+                target = posixpath.normpath(posixpath.join("compose", extends["file"]))
+                if target not in targets.values():
+                    extended.add(target)
+    for rel in sorted(extended):
+        text = builder.read(rel)
+        if text is None:
+            continue
+        folder = posixpath.dirname(rel)
+        rewrite = rewrite_compose(
+            text, name=rel, new_dir=folder, moves=moves, env_file=None, old_dir=folder
+        )
+        if rewrite.text != text:
+            builder.edit(rel, rewrite.text)
+            builder.notes.append(f"{rel}: paths of moved files (compose files extend it)")
+
+
+def _project_of(builder: PlanBuilder, path: str, firsts: Mapping[str, str | None]) -> str | None:
+    """The project name to write into ``path``: compose's for the stacks it starts."""
+    if path not in firsts:
+        return None
+    return firsts[path] or _derived_project_name(builder)
+
+
+def _configure_environments(builder: PlanBuilder, after: Sequence[After]) -> None:
+    """Environments whose files the standard names do not give, configured."""
     from dockyard.domain import DEFAULT_ENVIRONMENTS
     from dockyard.domain.layout.pyproject import set_environments
 
     files: dict[str, list[str]] = {}
-    for path, env in sorted(compose_env.items(), key=lambda i: i[0].endswith(".override.yml")):
-        if not path.endswith(".example"):
-            files.setdefault(env, []).append(path)
-    wanted = {
-        env: paths if len(paths) > 1 else []
-        for env, paths in files.items()
-        if len(paths) > 1 or env not in DEFAULT_ENVIRONMENTS
-    }
-    project = _common_project_name(builder, files)
-    if not wanted and project is None:
+    env_files: dict[str, list[str]] = {}
+    for env in after:
+        standard = (f"compose/docker-compose.{env.name}.yml",)
+        if env.files != standard or env.name not in DEFAULT_ENVIRONMENTS:
+            files[env.name] = list(env.files) if env.files != standard else []
+        if env.env_files != (f"env/.env.{env.name}",):
+            env_files[env.name] = list(env.env_files)
+            files.setdefault(env.name, list(env.files) if env.files != standard else [])
+    project = _common_project_name(builder, {e.name: list(e.files) for e in after})
+    if not files and project is None:
         return
     current = builder.read("pyproject.toml")
-    text = set_environments(current or "", wanted, project)
+    text = set_environments(current or "", files, project, env_files=env_files)
     if current is None:
         builder.write("pyproject.toml", text)
     else:
         builder.edit("pyproject.toml", text)
-    if wanted:
+    if files:
         builder.notes.append(
-            f"pyproject.toml: environments {', '.join(sorted(wanted))} configured "
+            f"pyproject.toml: environments {', '.join(sorted(files))} configured "
             "([tool.dockyard.environments])"
         )
     if project is not None and text != (current or ""):
@@ -294,12 +298,6 @@ def _common_project_name(builder: PlanBuilder, files: Mapping[str, list[str]]) -
         prefix = prefixes.pop()
         if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
             return prefix
-    if names:
-        shown = ", ".join(f"{env}: {name}" for env, name in sorted(names.items()))
-        builder.left.append(
-            f"project names ({shown}): dockyard's tasks pass -p <project>-<env>, so their "
-            "containers and volumes differ from plain `docker compose` on these files"
-        )
     return None
 
 
@@ -357,10 +355,3 @@ def dockerfile_proposal(root: Path) -> str | None:
     from dockyard.domain.layout.sidecars import dockerfile_diff
 
     return dockerfile_diff(PlanBuilder(root), ("Dockerfile", "docker/Dockerfile"))
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.read_bytes() == b.read_bytes()
-    except OSError:
-        return False

@@ -143,13 +143,18 @@ def _merge(table: Any, key: str, items: Sequence[str]) -> int:
 
 
 def set_environments(
-    text: str, environments: Mapping[str, Sequence[str]], project_name: str | None = None
+    text: str,
+    environments: Mapping[str, Sequence[str]],
+    project_name: str | None = None,
+    *,
+    env_files: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """``text`` with ``[tool.dockyard.environments.<env>]`` for each environment.
 
     ``environments`` maps an environment to its compose files (empty: dockyard's default
-    ``compose/docker-compose.<env>.yml``); ``project_name`` sets ``[tool.dockyard]
-    project_name`` when it is not set. Existing tables and keys are kept.
+    ``compose/docker-compose.<env>.yml``); ``env_files`` to its ``--env-file`` files
+    (an empty list: none); ``project_name`` sets ``[tool.dockyard] project_name`` when
+    it is not set. Existing tables and keys are kept.
     """
     import tomlkit
 
@@ -165,4 +170,6 @@ def set_environments(
         table = tables.setdefault(env, tomlkit.table())
         if files and "compose_files" not in table:
             table.add("compose_files", _array(list(files)))
+        if env_files is not None and env in env_files and "env_files" not in table:
+            table.add("env_files", _array(list(env_files[env])))
     return tomlkit.dumps(doc)

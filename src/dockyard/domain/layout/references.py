@@ -44,24 +44,30 @@ def _repath(line: str, moves: Mapping[str, str], depth: int = 0) -> str:
     return line
 
 
+Stack = tuple[tuple[str, ...], tuple[str, ...]]  # compose files, env files
+
+
 def rewrite_commands(
     text: str,
     moves: Mapping[str, str],
-    compose_env: Mapping[str, str],
+    stacks: Mapping[str, Stack],
     existing_env_files: Collection[str],
     depth: int = 0,
+    *,
+    bare: str | None = None,
 ) -> str:
     """``text`` (a Makefile, a workflow) with moved paths and explicit compose files.
 
-    ``compose_env``: new compose path -> environment; the base file's environment is
-    the one a bare ``docker compose`` ran. ``depth``: how many folders below the root
-    the commands run (a Makefile in ``deploy/`` names the root's files ``../...``); a
-    bare ``docker compose`` there does not mean the root's file and is left alone.
+    ``stacks``: environment -> its compose files and env files after the move; ``bare``:
+    the environment a bare ``docker compose`` ran, which gets its ``-f`` files. A compose
+    call naming an environment's files gets its ``--env-file`` files that exist
+    (``existing_env_files``). ``depth``: how many folders below the root the commands
+    run (a Makefile in ``deploy/`` names the root's files ``../...``); a bare
+    ``docker compose`` there does not mean the root's file and is left alone.
     """
     if depth:
         return "".join(_repath(line, moves, depth) for line in text.splitlines(keepends=True))
-    base = [new for old, new in moves.items() if _is_base(old) and new in compose_env]
-    base.sort(key=lambda p: p.endswith(".override.yml"))
+    base = list(stacks[bare][0]) if bare is not None and bare in stacks else []
     out = []
     for line in text.splitlines(keepends=True):
         new = _repath(line, moves)
@@ -70,35 +76,26 @@ def rewrite_commands(
             files = "".join(f" -f {path}" for path in base)
             new = new[: found.end()] + files + new[found.end() :]
         if found and "--env-file" not in new:
-            new = _with_env_file(new, found.end(), compose_env, existing_env_files)
+            new = _with_env_file(new, stacks, existing_env_files)
         out.append(new)
     return "".join(out)
 
 
-def _is_base(name: str) -> bool:
-    return name in (
-        "docker-compose.yml",
-        "docker-compose.yaml",
-        "compose.yaml",
-        "compose.yml",
-        "docker-compose.override.yml",
-        "docker-compose.override.yaml",
-        "compose.override.yaml",
-        "compose.override.yml",
-    )
-
-
-def _with_env_file(
-    line: str, at: int, compose_env: Mapping[str, str], existing: Collection[str]
-) -> str:
-    named = [env for path, env in compose_env.items() if path in line]
+def _with_env_file(line: str, stacks: Mapping[str, Stack], existing: Collection[str]) -> str:
+    """``line`` with the ``--env-file`` files of the stack whose compose files it names."""
+    named = [
+        (len(files), env) for env, (files, _) in stacks.items() if all(f in line for f in files)
+    ]
     if not named:
         return line
-    env_file = f"env/.env.{named[0]}"
-    if env_file not in existing:
+    env = max(named)[1]
+    files, env_files = stacks[env]
+    usable = [f for f in env_files if f in existing]
+    if not usable:
         return line
-    last = max(line.rfind(path) + len(path) for path in compose_env if path in line)
-    return line[:last] + f" --env-file {env_file}" + line[last:]
+    last = max(line.rfind(path) + len(path) for path in files)
+    added = "".join(f" --env-file {path}" for path in usable)
+    return line[:last] + added + line[last:]
 
 
 def _targets(text: str) -> list[str]:
@@ -118,6 +115,8 @@ def plan_references(
     *,
     known_tasks: Collection[str] = (),
     committed_envs: Collection[str] = ("ci",),
+    stacks: Mapping[str, Stack] | None = None,
+    bare: str | None = None,
 ) -> None:
     """Rewrite Makefiles, CI workflows and ``.devcontainer.json``; list the rest.
 
@@ -126,6 +125,8 @@ def plan_references(
     """
     existing = [p for p in builder.planned_files() if p.startswith("env/")]
     committed = [f"env/.env.{env}" for env in committed_envs]
+    if stacks is None:
+        stacks = {env: ((path,), (f"env/.env.{env}",)) for path, env in compose_env.items()}
     rewritten: list[str] = []
     for rel in _command_files(builder.root, makefile):
         text = builder.read(rel)
@@ -134,7 +135,7 @@ def plan_references(
         depth = rel.count("/") if rel.endswith(("akefile", ".mk", ".json")) else 0
         ci = rel.startswith(".github/") or rel == ".gitlab-ci.yml"
         usable = [p for p in existing if p in committed] if ci else existing
-        new = rewrite_commands(text, moves, compose_env, usable, depth)
+        new = rewrite_commands(text, moves, stacks, usable, depth, bare=bare)
         if ci:
             _ci_env_files(builder, rel, new, compose_env, usable)
         if new != text:
@@ -193,7 +194,7 @@ def _list_mentions(builder: PlanBuilder, moves: Mapping[str, str], done: set[str
     patterns = {
         old: re.compile(rf"(?<![\w./-]){re.escape(old)}(?![\w.-])")
         for old in moves
-        if old.count("/") == 0
+        if not old.startswith(("compose/", "env/"))
     }
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()

@@ -111,8 +111,6 @@ def check(  # noqa: PLR0917 - Invoke maps each parameter to a flag
         errors = [r for r in report.results if r.status.value == "error"]
         first = errors[0]
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
-        raise Exit(
-            f"dockyard: error: {first.check.id} could not run: {first.reason}{more}", code=2
-        )
+        raise Exit(f"dockyard: error: {first.check.id} could not run: {first.reason}{more}", code=2)
     if report.exit_code:
         raise Exit(code=report.exit_code)
