@@ -22,7 +22,9 @@ from tests.conftest import write
 def test_compose_config_argv_and_failure_tail(tmp_path: Path) -> None:
     runner = FakeRunner()
     runner.respond(["docker", "compose"], returncode=1, stderr="line1\nenv file x not found\n")
-    env = ComposeEnvironment("dev", ("compose/a.yml", "compose/b.yml"), ("env/.env", "env/.env.dev"))
+    env = ComposeEnvironment(
+        "dev", ("compose/a.yml", "compose/b.yml"), ("env/.env", "env/.env.dev")
+    )
     why = compose_config(runner, ("docker", "compose"), tmp_path, env, {"PATH": "/bin"})
     assert why == "line1\nenv file x not found"
     assert runner.argvs[0] == (
