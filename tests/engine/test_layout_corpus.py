@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -86,6 +87,17 @@ def _check_makefile(root: Path) -> None:
             assert task in build_namespace().task_names, (target, task)
 
 
+def planned_argv(root: Path, env: str) -> list[str]:
+    """The compose arguments ``dockyard ENV.up --dry-run`` plans (``-p``, ``-f``, ...)."""
+    planned = dockyard(root, f"{env}.up", "--dry-run")
+    assert planned.returncode == 0, planned.stdout + planned.stderr
+    for line in planned.stdout.splitlines():
+        words = shlex.split(re.sub(r"^\s*\d+\.\s+", "", line))
+        if words[:2] == ["docker", "compose"] and "up" in words:
+            return words[2 : words.index("up")]
+    raise AssertionError(f"no compose up planned for {env}:\n{planned.stdout}")
+
+
 @pytest.mark.parametrize("fresh", [False, True], ids=["developer", "fresh-clone"])
 @pytest.mark.parametrize("name", sorted(CORPUS))
 def test_migrate_keeps_what_compose_runs(
@@ -134,33 +146,51 @@ def test_plain_compose_on_the_moved_files_keeps_the_project_name(
     root = _repo(tmp_path, "override", fresh=False)
     before = _config(root)  # the implicit docker-compose.yml + override
     assert dockyard(root, "layout.migrate").returncode == 0
-    files = ("compose/docker-compose.dev.yml", "compose/docker-compose.dev.override.yml")
-    after = _config(root, "-f", files[0], "-f", files[1], "--env-file", "env/.env.dev")
+    argv = planned_argv(root, "dev")
+    assert argv[:2] == ["-p", "override"]  # dockyard runs the stack under its own name
+    assert any(arg.endswith("/compose/docker-compose.dev.override.yml") for arg in argv)
+    after = _config(root, *argv[2:])  # plain compose on the moved files, no -p
     assert after["name"] == before["name"] == "override"
     assert after["volumes"]["pgdata"]["name"] == "override_pgdata"
     assert "mailhog" in after["services"]  # the override's service is still there
 
 
-def test_a_migration_that_changes_values_is_refused_unless_accepted(
+INCLUDING = """\
+include:
+  - deploy/db.yml
+services:
+  app:
+    image: busybox
+    environment:
+      SECRET_KEY: ${SECRET_KEY}
+"""
+
+
+def test_a_migration_that_changes_what_runs_is_refused_unless_accepted(
     tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
-    # the seed's shop where no command passes --env-file: compose interpolated the dev
-    # stack from the root .env; after the move dockyard reads env/.env.dev
-    files = dict(FILES)
-    makefile, mode = files["Makefile"]
-    files["Makefile"] = (makefile.replace(" --env-file .env.dev", ""), mode)
-    root = write_flat_repo(tmp_path / "shop", files)
+    # `include:` paths are not rewritten (the plan says so): once the file is in
+    # compose/, compose no longer finds deploy/db.yml
+    root = write_flat_repo(
+        tmp_path / "included",
+        {
+            "docker-compose.yml": (INCLUDING, 0o644),
+            "deploy/db.yml": ("services:\n  db:\n    image: postgres:17\n", 0o644),
+            ".env": ("SECRET_KEY=real-dev-secret-123\n", 0o600),
+        },
+    )
     original = manifest(root)
     refused = dockyard(root, "layout.migrate")
-    assert refused.returncode == 1
+    assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "rolled back, nothing changed" in refused.stderr
-    assert "dev: 2 differences in what compose runs:" in refused.stdout
-    assert "service postgres: ports.5432/tcp: '5432' → '5433'" in refused.stdout
+    assert "dev: 1 differences in what compose runs:" in refused.stdout
+    assert "compose config fails after the migration" in refused.stdout
     assert "real-dev-secret-123" not in refused.stdout + refused.stderr
     assert manifest(root) == original
     accepted = dockyard(root, "layout.migrate", "--accept-changes")
     assert accepted.returncode == 0, accepted.stderr
-    assert "dev: 2 differences" in accepted.stdout
+    assert "dev: 1 differences" in accepted.stdout
+    assert "`include:` paths are not rewritten" in accepted.stdout
     assert dockyard(root, "layout.rollback").returncode == 0
     assert manifest(root) == original
 

@@ -119,20 +119,10 @@ def test_dockerfile_transform_builds_and_runs_as_the_host_uid(
             docker_client.images.remove(image, force=True)
 
 
-# corpus repository -> (compose files before, after, env file after, images built)
+# corpus repository -> (compose files before, environment, images built)
 CORPUS_BUILDS = {
-    "override": (
-        ("docker-compose.yml", "docker-compose.override.yml"),
-        ("compose/docker-compose.dev.yml", "compose/docker-compose.dev.override.yml"),
-        "env/.env.dev",
-        ("app",),
-    ),
-    "template": (
-        ("docker-compose.local.yml",),
-        ("compose/docker-compose.local.yml",),
-        None,
-        ("django", "celeryworker"),
-    ),
+    "override": (("docker-compose.yml", "docker-compose.override.yml"), "dev", ("app",)),
+    "template": (("docker-compose.local.yml",), "local", ("django", "celeryworker")),
 }
 
 
@@ -140,9 +130,10 @@ CORPUS_BUILDS = {
 def test_corpus_dockerfiles_build_offline_and_run_as_the_host_uid(
     tmp_path: Path, docker_client: docker.DockerClient, base_image: str, name: str
 ) -> None:
+    from tests.engine.test_layout_corpus import planned_argv
     from tests.flat_repo import CORPUS, write_flat_repo
 
-    before_files, after_files, env_file, services = CORPUS_BUILDS[name]
+    before_files, env, services = CORPUS_BUILDS[name]
     project = f"migrate-{name}"
     root = write_flat_repo(tmp_path / project, CORPUS[name][0])
     images = [f"{project}-{service}" for service in services]
@@ -155,7 +146,8 @@ def test_corpus_dockerfiles_build_offline_and_run_as_the_host_uid(
         done = dockyard(root, "layout.migrate", "--dockerfile")
         assert done.returncode == 0, done.stdout + done.stderr
         assert " differences" not in done.stdout
-        _compose(root, "build", *arg, files=after_files, env_file=env_file)
+        argv = planned_argv(root, env)  # what dockyard runs: -p, -f ..., --env-file ...
+        _compose(root, *argv, "build", *arg, files=(), env_file=None)
         for image in images:
             after = docker_client.images.get(image).attrs["Config"]
             for key in ("Cmd", "Entrypoint", "ExposedPorts", "WorkingDir"):

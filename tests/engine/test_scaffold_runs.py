@@ -93,9 +93,7 @@ def fresh_project(root: Path, manager: str) -> Path:
     if manager == "pip":
         (root / "requirements-dev.txt").write_text("pytest>=8\n")
     else:
-        (root / "pyproject.toml").write_text(
-            PYPROJECTS[manager].format(name=name, module=module)
-        )
+        (root / "pyproject.toml").write_text(PYPROJECTS[manager].format(name=name, module=module))
         _run(root, manager, "lock", "-q")
     git = _git_environ(root)
     _run(root, "git", "init", "-q", env=git)

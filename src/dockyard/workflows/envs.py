@@ -42,7 +42,12 @@ def code_defaults(settings: Settings, environ: Mapping[str, str]) -> dict[str, t
 
 
 def load_env_file(settings: Settings, env: Environment) -> EnvFile:
-    """The parsed env file of ``env``; a missing one names its path and ``env.init``."""
+    """The parsed env file of ``env``; a missing one names its path and ``env.init``,
+    unless the environment runs without it (``env_file_required`` false): then empty."""
+    if not env.env_file_required and not env.env_file.exists():
+        from dockyard.domain.envfiles import parse_env_text
+
+        return parse_env_text("", settings.relative(env.env_file))
     return read_env_file(
         env.env_file,
         display=settings.relative(env.env_file),

@@ -152,6 +152,8 @@ class Stacks:
 
     environments: list[ComposeEnvironment]
     projects: dict[str, str]  # environment -> the compose project name it runs under
+    services: dict[str, str] = field(default_factory=dict)  # environment -> main service,
+    # where the model found one other than the configured default
     example: str | None = None  # the base file that becomes the prod example
     default: str | None = None  # the environment a bare `docker compose` runs
     notes: list[str] = field(default_factory=list)
@@ -214,6 +216,8 @@ def flat_stacks(
         if _is_base_stack(env.origin) and stacks.default is None:
             stacks.default = name
         stacks.projects[name] = env.project_name
+        if env.service != settings.service:
+            stacks.services[name] = env.service
     return stacks
 
 

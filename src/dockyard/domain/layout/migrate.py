@@ -127,7 +127,7 @@ def plan_migrate(
     )
     if flat.requirements:
         fold_requirement_files(builder, project)
-    _configure_environments(builder, after)
+    _configure_environments(builder, after, stacks.services)
     expected = plan_dockerfile(builder, apply=dockerfile)
     _leftovers(builder)
     return Plan(
@@ -251,8 +251,11 @@ def _project_of(builder: PlanBuilder, path: str, firsts: Mapping[str, str | None
     return firsts[path] or _derived_project_name(builder)
 
 
-def _configure_environments(builder: PlanBuilder, after: Sequence[After]) -> None:
-    """Environments whose files the standard names do not give, configured."""
+def _configure_environments(
+    builder: PlanBuilder, after: Sequence[After], services: Mapping[str, str]
+) -> None:
+    """Environments whose files, env files or main service the standard layout does not
+    give, configured."""
     from dockyard.domain import DEFAULT_ENVIRONMENTS
     from dockyard.domain.layout.pyproject import set_environments
 
@@ -265,11 +268,13 @@ def _configure_environments(builder: PlanBuilder, after: Sequence[After]) -> Non
         if env.env_files != (f"env/.env.{env.name}",):
             env_files[env.name] = list(env.env_files)
             files.setdefault(env.name, list(env.files) if env.files != standard else [])
+        if env.name in services:
+            files.setdefault(env.name, list(env.files) if env.files != standard else [])
     project = _common_project_name(builder, {e.name: list(e.files) for e in after})
     if not files and project is None:
         return
     current = builder.read("pyproject.toml")
-    text = set_environments(current or "", files, project, env_files=env_files)
+    text = set_environments(current or "", files, project, env_files=env_files, services=services)
     if current is None:
         builder.write("pyproject.toml", text)
     else:

@@ -148,13 +148,14 @@ def set_environments(
     project_name: str | None = None,
     *,
     env_files: Mapping[str, Sequence[str]] | None = None,
+    services: Mapping[str, str] | None = None,
 ) -> str:
     """``text`` with ``[tool.dockyard.environments.<env>]`` for each environment.
 
     ``environments`` maps an environment to its compose files (empty: dockyard's default
     ``compose/docker-compose.<env>.yml``); ``env_files`` to its ``--env-file`` files
-    (an empty list: none); ``project_name`` sets ``[tool.dockyard] project_name`` when
-    it is not set. Existing tables and keys are kept.
+    (an empty list: none); ``services`` to its main service; ``project_name`` sets
+    ``[tool.dockyard] project_name`` when it is not set. Existing tables and keys are kept.
     """
     import tomlkit
 
@@ -172,4 +173,6 @@ def set_environments(
             table.add("compose_files", _array(list(files)))
         if env_files is not None and env in env_files and "env_files" not in table:
             table.add("env_files", _array(list(env_files[env])))
+        if services is not None and env in services and "service" not in table:
+            table.add("service", services[env])
     return tomlkit.dumps(doc)
