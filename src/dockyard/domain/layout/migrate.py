@@ -299,7 +299,8 @@ def _common_project_name(builder: PlanBuilder, files: Mapping[str, list[str]]) -
         if data.get("name"):
             names[env] = str(data["name"])
     prefixes = {n.removesuffix(f"-{env}") for env, n in names.items() if n.endswith(f"-{env}")}
-    if names and len(prefixes) == 1 and len(names) == len(files):
+    every = all(n.endswith(f"-{env}") for env, n in names.items())
+    if names and every and len(prefixes) == 1 and len(names) == len(files):
         prefix = prefixes.pop()
         if re.fullmatch(r"[a-z0-9][a-z0-9_-]*", prefix):
             return prefix

@@ -35,12 +35,22 @@ _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", ".dockyard", "compose", "
 _MAX_LISTED = 30
 
 
+_ENV_PATTERN = re.compile(r"(?<![\w./$(){}-])(\./)?(\.env\.[^\s:;|&]*?[%$][^\s:;|&]*)")
+
+
 def _repath(line: str, moves: Mapping[str, str], depth: int = 0) -> str:
-    """``line`` with each moved root path replaced, as seen from ``depth`` folders down."""
+    """``line`` with each moved root path replaced, as seen from ``depth`` folders down.
+
+    An env file name made of a pattern or a variable (``.env.%``, ``.env.$(APP_ENV)``)
+    follows the env files when every one of them moved to ``env/`` under its own name.
+    """
     up = "../" * depth
     for old, new in sorted(moves.items(), key=lambda item: -len(item[0])):
         pattern = rf"(?<![\w./-])(\./)?{re.escape(up + old)}(?![\w.-])"
         line = re.sub(pattern, (up + new).replace("\\", "\\\\"), line)
+    env_moves = [(o, n) for o, n in moves.items() if o.startswith(".env.") and "/" not in o]
+    if env_moves and all(n == f"env/{o}" for o, n in env_moves) and not depth:
+        line = _ENV_PATTERN.sub(lambda m: "env/" + m[2], line)
     return line
 
 
