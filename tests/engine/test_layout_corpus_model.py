@@ -66,11 +66,11 @@ def _compose_config(root: Path, args: list[str]) -> dict[str, Any] | str:
     return data
 
 
-def _moves(before: dict[str, tuple[str, int]], after: dict[str, tuple[str, int]]) -> dict[str, str]:
-    """Files that vanished and reappeared elsewhere with the same bytes: old -> new."""
-    gone = {path: digest for path, (digest, _) in before.items() if path not in after}
-    new = {digest: path for path, (digest, _) in after.items() if path not in before}
-    return {path: new[digest] for path, digest in gone.items() if digest in new}
+def _moves(root: Path) -> dict[str, str]:
+    """The files the migration moved (old -> new), from the journal of its run."""
+    (journal,) = root.glob(".dockyard/layout/run-*/journal.json")
+    steps = json.loads(journal.read_text())["steps"]
+    return {s["src"]: s["dst"] for s in steps if s["op"] == "move"}
 
 
 def _checkout(tmp_path: Path, name: str, fresh: bool) -> Path:
@@ -107,7 +107,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
     for env in KNOWN_GAPS.get(name, set()):
         assert env not in verdicts  # the gap is known: this fails when it closes
 
-    moves = _moves(original, _tree(root))
+    moves = _moves(root)
     # the independent comparison where every file the developer has is there; in a fresh
     # clone dockyard compares with the env files created from their templates (above)
     for env in [] if fresh else sorted(_expected_envs(fixture)):

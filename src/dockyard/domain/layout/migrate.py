@@ -47,7 +47,13 @@ from dockyard.domain.layout.flat import (
     flat_environments,
     flat_stacks,
 )
-from dockyard.domain.layout.moves import After, after_environments, compose_targets, plan_moves
+from dockyard.domain.layout.moves import (
+    After,
+    after_environments,
+    compose_targets,
+    plan_moves,
+    rewrite_dockerfile_sources,
+)
 from dockyard.domain.layout.plan import Plan
 from dockyard.domain.layout.scaffold import (
     fix_gitignore_file,
@@ -100,12 +106,12 @@ def plan_migrate(
     stacks = flat_stacks(root, base_env, committed_envs)
     builder.notes.extend(stacks.notes)
     project = repo_project_name(builder)
-    _existing_folders(builder)
     for folder in ("compose", "env", "docker"):
         builder.mkdir(folder)
     targets = compose_targets(stacks, flat)
     moves, follows = plan_moves(builder, flat, stacks, targets, committed_envs)
     all_moves = {**follows, **moves}
+    rewrite_dockerfile_sources(builder, all_moves)
     owners = _owners(stacks, targets)
     additions, sources = _rewrite_compose_files(builder, stacks, targets, all_moves, owners)
     plan_env_values(builder, additions, sources, committed_envs)
@@ -152,23 +158,6 @@ def _owners(stacks: Stacks, targets: Mapping[str, str]) -> dict[str, str]:
         for path, envs in usage.items()
         if len(envs) == 1 and not targets[path].endswith(".example")
     }
-
-
-def _existing_folders(builder: PlanBuilder) -> None:
-    """Say when a target folder already holds other files (a template's compose/)."""
-    for folder in ("compose", "env", "docker"):
-        base = builder.root / folder
-        if not base.is_dir():
-            continue
-        others = sorted(
-            p.relative_to(builder.root).as_posix() for p in base.rglob("*") if p.is_file()
-        )
-        if others and folder == "compose":
-            shown = ", ".join(others[:3]) + (" ..." if len(others) > 3 else "")
-            builder.left.append(
-                f"compose/: already holds {shown}; the compose files join them there "
-                "(their relative paths are rewritten accordingly)"
-            )
 
 
 def _rewrite_compose_files(

@@ -92,7 +92,7 @@ def plan_moves(
     A ``.env`` never becomes the env file of a committed environment: it may hold secrets.
     """
     root = builder.root
-    moves = dict(targets)
+    moves = {**_template_folder(builder, flat), **targets}
     readers: dict[str, list[str]] = {}
     for env in stacks.environments:
         for rel in env.env_files:
@@ -119,6 +119,64 @@ def plan_moves(
     for src, dst in follows.items():
         builder.notes.append(f"{src}: absent (ignored by git); references now name {dst}")
     return moves, follows
+
+
+def _template_folder(builder: PlanBuilder, flat: FlatLayout) -> dict[str, str]:
+    """A project template's ``compose/`` folder (Dockerfiles, start scripts, per
+    environment) moves to ``docker/`` under the same sub-paths: in dockyard's layout
+    ``compose/`` holds the compose files alone."""
+    base = builder.root / "compose"
+    if flat.folder == "compose" or not base.is_dir():
+        return {}
+    moves: dict[str, str] = {}
+    for path in sorted(base.rglob("*")):
+        rel = path.relative_to(builder.root).as_posix()
+        if path.is_symlink():
+            builder.left.append(f"{rel}: a symbolic link; left in compose/ (move it by hand)")
+        elif path.is_file():
+            moves[rel] = "docker/" + rel.removeprefix("compose/")
+    if moves:
+        builder.notes.append(
+            f"compose/: its {len(moves)} files (Dockerfiles, scripts) move to docker/; "
+            "compose/ holds the compose files (the emptied folders are left: git keeps none)"
+        )
+    return moves
+
+
+_COPY = re.compile(r"^(?P<head>\s*(?:COPY|ADD)\s)(?P<args>.*)$", re.IGNORECASE)
+
+
+def rewrite_dockerfile_sources(builder: PlanBuilder, moves: Mapping[str, str]) -> None:
+    """``COPY``/``ADD`` sources of the moved Dockerfiles that name moved files follow them
+    (sources are read from the build context: the root, where these files were)."""
+    for src, dst in moves.items():
+        if not posixpath.basename(dst).startswith("Dockerfile") or dst.endswith(".dockerignore"):
+            continue
+        text = builder.read(dst)
+        if text is None:
+            continue
+        lines = text.splitlines(keepends=True)
+        for index, line in enumerate(lines):
+            found = _COPY.match(line)
+            if found:
+                words = [_moved_source(w, moves) for w in found["args"].split(" ")]
+                lines[index] = (
+                    found["head"] + " ".join(words) + ("\n" if line.endswith("\n") else "")
+                )
+        new = "".join(lines)
+        if new != text:
+            builder.edit(dst, new)
+            builder.notes.append(f"{dst}: COPY/ADD sources of moved files (moved with {src})")
+
+
+def _moved_source(word: str, moves: Mapping[str, str]) -> str:
+    if word.startswith("-") or not word:
+        return word
+    norm = posixpath.normpath(word.rstrip("\n"))
+    if norm not in moves:
+        return word
+    prefix = "./" if word.startswith("./") else ""
+    return prefix + moves[norm] + ("\n" if word.endswith("\n") else "")
 
 
 def _owner(readers: Sequence[str], committed_envs: Collection[str]) -> str | None:
