@@ -511,6 +511,59 @@ uv.lock
     ),
 }
 
+# compose files named by COMPOSE_FILE in the .env a developer copies from a template:
+# a bare `docker compose` runs the base file with the tools overlay
+COMPOSE_FILE_VAR: Repo = {
+    "docker-compose.yml": (
+        """\
+services:
+  api:
+    image: python:3.12-slim
+    command: python -m http.server 8000
+    environment:
+      LOG_LEVEL: ${LOG_LEVEL:-info}
+    volumes:
+      - ./src:/srv/src:ro
+  db:
+    image: postgres:17
+    environment:
+      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?copy .env.example to .env}
+""",
+        0o644,
+    ),
+    "docker-compose.tools.yml": (
+        """\
+services:
+  adminer:
+    image: adminer:4
+    depends_on: [db]
+    ports: ["8081:8080"]
+""",
+        0o644,
+    ),
+    ".env.example": (
+        "COMPOSE_FILE=docker-compose.yml:docker-compose.tools.yml\nPOSTGRES_PASSWORD=changethis\n",
+        0o644,
+    ),
+    ".env": (
+        "COMPOSE_FILE=docker-compose.yml:docker-compose.tools.yml\n"
+        "POSTGRES_PASSWORD=local-db-password\nLOG_LEVEL=debug\n",
+        0o600,
+    ),
+    "src/app.py": ("print('api')\n", 0o644),
+    "Makefile": (
+        """\
+up:
+\tdocker compose up -d
+
+psql:
+\tdocker compose exec db psql -U postgres
+""",
+        0o644,
+    ),
+    ".gitignore": (".env\n", 0o644),
+}
+
 #: name -> (files, paths a fresh clone lacks)
 CORPUS: dict[str, tuple[Repo, tuple[str, ...]]] = {
     "profiles": (PROFILES, ()),
@@ -519,4 +572,5 @@ CORPUS: dict[str, tuple[Repo, tuple[str, ...]]] = {
     "passthrough": (PASSTHROUGH, (".env.dev",)),
     "committed-dotenv": (COMMITTED_DOTENV, ()),
     "test-template": (TEST_TEMPLATE, (".env.dev", ".env.test")),
+    "compose-file-var": (COMPOSE_FILE_VAR, (".env",)),
 }
