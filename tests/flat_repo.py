@@ -546,8 +546,10 @@ services:
         0o644,
     ),
     ".env": (
-        "COMPOSE_FILE=docker-compose.yml:docker-compose.tools.yml\n"
-        "POSTGRES_PASSWORD=local-db-password\nLOG_LEVEL=debug\n",
+        (
+            "COMPOSE_FILE=docker-compose.yml:docker-compose.tools.yml\n"
+            "POSTGRES_PASSWORD=local-db-password\nLOG_LEVEL=debug\n"
+        ),
         0o600,
     ),
     "src/app.py": ("print('api')\n", 0o644),

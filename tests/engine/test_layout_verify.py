@@ -12,7 +12,7 @@ from dockyard.adapters.runner import SubprocessRunner
 from dockyard.domain.layout import Edit, plan_migrate
 from dockyard.domain.layout.behaviour import BehaviourChanged, Compose, compose_environ
 from dockyard.domain.layout.migrate import flat_environments
-from dockyard.workflows import layout
+from dockyard.workflows import layout_verify
 from tests.engine.stackutil import dockyard
 from tests.flat_repo import manifest, write_flat_repo
 
@@ -43,7 +43,7 @@ def test_a_corrupted_plan_is_refused_and_rolled_back(
     ]
     corrupted = replace(plan, steps=tuple(steps))
     with pytest.raises(BehaviourChanged) as raised:
-        layout.apply_verified(root, corrupted, flat_environments(root), _compose())
+        layout_verify.apply_verified(root, corrupted, flat_environments(root), _compose())
     assert raised.value.exit_code == 1
     ci = next(r for r in raised.value.results if r.name == "ci")
     assert 'service app: command: \'["pytest", "-q"]\' → \'["sleep", "-q"]\'' in (ci.differences)

@@ -1,20 +1,17 @@
-"""Map a Makefile's compose-driving targets to dockyard tasks.
+"""The dockyard task that does a Makefile target's job.
 
-Targets named like ``dev-up``, ``test-build``, ``ci-test``, ``test`` get the task that
-does the same job (``dockyard dev.up``, ``dockyard test.build``, ``dockyard ci.test``,
-``dockyard test.run``); their recipes are replaced by that one call, so ``make dev-up``
-keeps working. Compose-driving targets with no known task keep their recipe, with
-compose and env file paths pointed at the new folders, and are reported. The Makefile
-is never deleted.
+Targets named like ``dev-up``, ``test-build``, ``ci-test``, ``test`` do what
+``dockyard dev.up``, ``dockyard test.build``, ``dockyard ci.test``, ``dockyard test.run``
+do. The migration keeps every target's own command (with new paths) and names the task
+in its notes.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 
-__all__ = ["MakefileMapping", "map_makefile", "task_for_target"]
+__all__ = ["task_for_target"]
 
 _TARGET = re.compile(r"^(?P<names>[A-Za-z0-9_.\- ]+?)\s*:(?![=:])(?P<deps>[^=]*)$")
 _COMPOSE = re.compile(r"docker[ -]compose")
@@ -36,15 +33,6 @@ _VERBS = {
     "test": "test",
 }
 _SPECIAL = {"test": "test.run", "tests": "test.run", "ci": "ci.test", "check": "check"}
-
-
-@dataclass
-class MakefileMapping:
-    """The new Makefile text, the targets mapped (target -> task) and those left."""
-
-    text: str
-    mapped: dict[str, str] = field(default_factory=dict)
-    unmapped: list[str] = field(default_factory=list)
 
 
 def task_for_target(target: str, environments: Sequence[str] = ("dev", "test", "ci")) -> str | None:
@@ -73,61 +61,3 @@ def task_for_target(target: str, environments: Sequence[str] = ("dev", "test", "
         if verb in environments and env in _VERBS and _VERBS[env] != "test":
             return f"{verb}.{_VERBS[env]}"
     return None
-
-
-def map_makefile(
-    text: str,
-    path_moves: Mapping[str, str],
-    environments: Sequence[str] = ("dev", "test", "ci"),
-    program: str = "dockyard",
-) -> MakefileMapping:
-    """Rewrite ``text``: mapped targets call dockyard, the others get the new paths."""
-    lines = text.splitlines()
-    blocks = _blocks(lines)
-    result = MakefileMapping(text="")
-    out: list[str] = []
-    cursor = 0
-    for start, end, name in blocks:
-        out.extend(lines[cursor:start])
-        recipe = lines[start + 1 : end]
-        drives_compose = any(_COMPOSE.search(line) for line in recipe)
-        task = task_for_target(name, environments) if drives_compose else None
-        out.append(lines[start])
-        if task is not None:
-            result.mapped[name] = f"{program} {task}"
-            out.append(f"\t{program} {task}")
-            out.extend(line for line in recipe if not line.startswith("\t"))
-        else:
-            if drives_compose:
-                result.unmapped.append(name)
-            out.extend(_repath(line, path_moves) for line in recipe)
-        cursor = end
-    out.extend(lines[cursor:])
-    result.text = "\n".join(out) + ("\n" if text.endswith("\n") else "")
-    return result
-
-
-def _blocks(lines: list[str]) -> list[tuple[int, int, str]]:
-    """(header line, end of recipe, first target name) of each rule with a recipe."""
-    blocks: list[tuple[int, int, str]] = []
-    index = 0
-    while index < len(lines):
-        found = _TARGET.match(lines[index])
-        if found and not lines[index].startswith(("\t", ".")):
-            end = index + 1
-            while end < len(lines) and (lines[end].startswith("\t") or not lines[end].strip()):
-                end += 1
-            # trailing blank lines belong to the gap, not the recipe
-            while end > index + 1 and not lines[end - 1].strip():
-                end -= 1
-            blocks.append((index, end, found["names"].split()[0]))
-            index = end
-        else:
-            index += 1
-    return blocks
-
-
-def _repath(line: str, moves: Mapping[str, str]) -> str:
-    for old, new in sorted(moves.items(), key=lambda item: -len(item[0])):
-        line = re.sub(rf"(?<![\w./-]){re.escape(old)}(?![\w.-])", new, line)
-    return line

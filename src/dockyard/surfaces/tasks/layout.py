@@ -156,7 +156,7 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     from dockyard.domain.layout import plan_migrate
     from dockyard.domain.layout.migrate import flat_environments
     from dockyard.surfaces.runtime import runtime_for
-    from dockyard.workflows import layout
+    from dockyard.workflows import layout, layout_verify
 
     root = _root(c)
     runtime = runtime_for(c)
@@ -186,14 +186,14 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     if dry_run:
         _dry(plan.render(), plan.notes, plan.left)
         if compose is not None:
-            _show_verification(layout.verify_plan(root, plan, envs, compose))
+            _show_verification(layout_verify.verify_plan(root, plan, envs, compose))
         return
     if compose is None:
         outcome = layout.apply_plan(root, plan, after_step=hook)
         echo("compose comparison skipped (--no-verify)")
     else:
         with _showing_differences():
-            outcome, verification = layout.apply_verified(
+            outcome, verification = layout_verify.apply_verified(
                 root, plan, envs, compose, accept_changes=accept_changes, after_step=hook
             )
         _show_verification(verification)
@@ -218,14 +218,14 @@ def _resume_migration(
     accept_changes: bool,
     hook: Callable[[int], None] | None,
 ) -> None:
-    from dockyard.workflows import layout
+    from dockyard.workflows import layout_verify
 
     if compose is None:
         _resume(root, hook)
         echo("compose comparison skipped (--no-verify)")
         return
     with _showing_differences():
-        outcome, verification = layout.resume_verified(
+        outcome, verification = layout_verify.resume_verified(
             root, compose, base_env=base_env, accept_changes=accept_changes, after_step=hook
         )
     echo(f"resumed the interrupted layout run {outcome.run.name}")
