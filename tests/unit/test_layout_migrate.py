@@ -139,3 +139,24 @@ def test_target_that_differs_is_refused(tmp_path: Path) -> None:
 )
 def test_format_env_line(value: str, line: str) -> None:
     assert format_env_line("K", value) == line
+
+
+def test_a_template_compose_folder_moves_to_docker_with_its_references(tmp_path: Path) -> None:
+    from tests.flat_repo import CORPUS
+
+    root = write_flat_repo(tmp_path / "repo", CORPUS["template"][0])
+    plan = plan_migrate(root)
+    moves = plan.moves()
+    assert moves["compose/local/django/Dockerfile"] == "docker/local/django/Dockerfile"
+    assert moves["compose/local/django/start"] == "docker/local/django/start"
+    edits = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    assert "COPY ./docker/local/django/start /start" in edits["docker/local/django/Dockerfile"]
+    assert "dockerfile: docker/local/django/Dockerfile" in edits["compose/docker-compose.local.yml"]
+
+
+def test_a_half_made_compose_folder_is_not_moved(tmp_path: Path) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    (root / "compose").mkdir()
+    (root / "compose" / "docker-compose.staging.yml").write_text("services: {}\n")
+    moves = plan_migrate(root).moves()
+    assert "compose/docker-compose.staging.yml" not in moves

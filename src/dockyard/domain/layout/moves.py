@@ -20,6 +20,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from dockyard.domain.discovery import BASE_NAMES
 from dockyard.domain.layout.behaviour import referenced_env_files
 from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.flat import ENVFILE, FlatLayout, Stacks
@@ -128,6 +129,8 @@ def _template_folder(builder: PlanBuilder, flat: FlatLayout) -> dict[str, str]:
     base = builder.root / "compose"
     if flat.folder == "compose" or not base.is_dir():
         return {}
+    if any(_NAMED.match(p.name) or p.name in BASE_NAMES for p in base.iterdir()):
+        return {}  # compose files there already: dockyard's compose/, half made
     moves: dict[str, str] = {}
     for path in sorted(base.rglob("*")):
         rel = path.relative_to(builder.root).as_posix()
