@@ -158,27 +158,27 @@ def test_plain_compose_on_the_moved_files_keeps_the_project_name(
     assert "mailhog" in after["services"]  # the override's service is still there
 
 
-INCLUDING = """\
-include:
-  - deploy/db.yml
+DATA_DEFAULT = """\
 services:
   app:
     image: busybox
     environment:
       SECRET_KEY: ${SECRET_KEY}
+    volumes:
+      - ${DATA_DIR:-./data}:/data
 """
 
 
 def test_a_migration_that_changes_what_runs_is_refused_unless_accepted(
     tmp_path: Path, docker_client: docker.DockerClient
 ) -> None:
-    # `include:` paths are not rewritten (the plan says so): once the file is in
-    # compose/, compose no longer finds deploy/db.yml
+    # a relative path in a variable's default is not rewritten (the plan says so): from
+    # compose/, ./data is another folder
     root = write_flat_repo(
         tmp_path / "included",
         {
-            "docker-compose.yml": (INCLUDING, 0o644),
-            "deploy/db.yml": ("services:\n  db:\n    image: postgres:17\n", 0o644),
+            "docker-compose.yml": (DATA_DEFAULT, 0o644),
+            "data/.keep": ("", 0o644),
             ".env": ("SECRET_KEY=real-dev-secret-123\n", 0o600),
         },
     )
@@ -187,13 +187,13 @@ def test_a_migration_that_changes_what_runs_is_refused_unless_accepted(
     assert refused.returncode == 1, refused.stdout + refused.stderr
     assert "rolled back, nothing changed" in refused.stderr
     assert "dev: 1 differences in what compose runs:" in refused.stdout
-    assert "compose config fails after the migration" in refused.stdout
+    assert "service app: volumes./data: 'bind data' → 'bind compose/data'" in refused.stdout
     assert "real-dev-secret-123" not in refused.stdout + refused.stderr
     assert manifest(root) == original
     accepted = dockyard(root, "layout.migrate", "--accept-changes")
     assert accepted.returncode == 0, accepted.stderr
     assert "dev: 1 differences" in accepted.stdout
-    assert "`include:` paths are not rewritten" in accepted.stdout
+    assert "a relative path in a variable's default is not rewritten" in accepted.stdout
     assert dockyard(root, "layout.rollback").returncode == 0
     assert manifest(root) == original
 

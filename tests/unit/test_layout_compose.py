@@ -175,3 +175,21 @@ def test_invalid_yaml_is_a_plan_error_naming_file_and_line() -> None:
 def test_top_level_must_be_a_mapping() -> None:
     with pytest.raises(PlanError, match="not a compose file"):
         rewrite_compose("- a\n- b\n", name="x.yml", new_dir="compose", moves={}, env_file=None)
+
+
+def test_include_paths_follow_from_the_new_folder() -> None:
+    text = (
+        "include:\n  - deploy/db.yml\n"
+        "  - path: [deploy/cache.yml, deploy/cache.override.yml]\n"
+        "    env_file: .env.cache\n    project_directory: deploy\n"
+        "services:\n  app:\n    image: busybox\n"
+    )
+    moves = {".env.cache": "env/.env.cache"}
+    rewrite = rewrite_compose(
+        text, name="compose/docker-compose.dev.yml", new_dir="compose", moves=moves, env_file=None
+    )
+    assert "  - ../deploy/db.yml\n" in rewrite.text
+    assert "path: [../deploy/cache.yml, ../deploy/cache.override.yml]" in rewrite.text
+    assert "env_file: ../env/.env.cache" in rewrite.text
+    assert "project_directory: ../deploy" in rewrite.text
+    assert not rewrite.left

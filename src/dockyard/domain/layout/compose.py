@@ -166,9 +166,8 @@ def rewrite_compose(
         for service_name, service in services.items():
             if isinstance(service, dict):
                 _rewrite_service(service, str(service_name), state)
-    for key in ("include",):
-        if key in data:
-            result.left.append(f"{name}: `{key}:` paths are not rewritten; check them by hand")
+    if isinstance(data.get("include"), list):
+        _rewrite_include(data["include"], state)
     if project is not None and "name" not in data:
         data.insert(0, "name", project)
         result.notes.append(f"{name}: name: {project} kept (compose derived it from the folder)")
@@ -244,6 +243,11 @@ def _rewrite_service(service: Any, service_name: str, state: _State) -> None:
             new = _rewrite_volume(item, new_dir, moves, old)
             if new is not item:
                 volumes[index] = new
+            elif isinstance(item, str) and _RELATIVE_DEFAULT.match(item):
+                state.result.left.append(
+                    f"{where}: volume {item}: a relative path in a variable's default is "
+                    "not rewritten; compose resolves it from compose/ now"
+                )
     if "env_file" in service and state.first_visit(service["env_file"]):
         env_file = _rewrite_env_file(service["env_file"], new_dir, moves, old)
         if env_file is not service["env_file"]:
@@ -251,6 +255,26 @@ def _rewrite_service(service: Any, service_name: str, state: _State) -> None:
     environment = service.get("environment")
     if environment is not None and state.env_file is not None and state.first_visit(environment):
         _move_environment(environment, where, state)
+
+
+_RELATIVE_DEFAULT = re.compile(r"^\$\{[A-Za-z_][A-Za-z0-9_]*:?-\.")
+
+
+def _rewrite_include(entries: list[Any], state: _State) -> None:
+    """``include:`` entries (a path, or ``path``/``env_file``/``project_directory``)."""
+    new_dir, moves, old = state.new_dir, state.moves, state.old_dir
+    for index, entry in enumerate(entries):
+        if isinstance(entry, str):
+            entries[index] = type(entry)(relocate(entry, new_dir, moves, old))
+        elif isinstance(entry, dict):
+            for key in ("path", "env_file", "project_directory"):
+                value = entry.get(key)
+                if isinstance(value, str):
+                    entry[key] = relocate(value, new_dir, moves, old)
+                elif isinstance(value, list):
+                    for i, item in enumerate(value):
+                        if isinstance(item, str):
+                            value[i] = relocate(item, new_dir, moves, old)
 
 
 def _rewrite_build(build: Any, new_dir: str, moves: Mapping[str, str], old_dir: str) -> Any:
