@@ -139,14 +139,17 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     no_verify: bool = False,
     base_env: str | None = None,
 ) -> None:
-    """Move a flat repository (root compose and env files) to the standard layout.
+    """Move a flat repository (compose files at the root or in docker/) to the
+    standard layout.
 
-    Changes: moves docker-compose*.yml into compose/, .env* into env/, a root
-    Dockerfile into docker/; rewrites relative paths in compose files (comments kept);
-    fixes .gitignore (the `env/` trap); points Makefile targets at dockyard tasks;
-    folds requirements*.txt into pyproject.toml. docker/Dockerfile changes only with
-    --dockerfile. Every touched file is backed up first; a rerun resumes an
-    interrupted migration.
+    Changes: moves the compose files into compose/, .env* into env/, a root
+    Dockerfile (and a template's compose/ folder) into docker/; rewrites relative
+    paths in compose files (comments kept); configures each environment's files in
+    pyproject.toml where the standard names differ; fixes .gitignore (the `env/`
+    trap); rewrites paths in Makefiles, CI workflows and devcontainer files (each
+    target keeps its command); folds requirements*.txt into pyproject.toml.
+    Dockerfiles change only with --dockerfile. Every touched file is backed up first;
+    a rerun resumes an interrupted migration; layout.rollback undoes it.
 
     What compose runs must not change: `docker compose config` of every environment
     is compared before and after (paths aside). --dry-run prints "unchanged" or every
