@@ -267,3 +267,56 @@ def test_exec_pull_and_run_go_to_the_sdk_made_once(engine: tuple[HttpEngine, lis
     client.exec("web", ["true"])
     assert len(made) == 1
     assert [name for name, _ in fake.calls] == ["pull", "exec"]
+
+
+def _scripted(path: Path, answers: list[bytes]) -> threading.Thread:
+    """A peer that answers each request on one connection with the next scripted bytes."""
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def serve() -> None:
+        conn, _ = listener.accept()
+        with conn, listener:
+            for answer in answers:
+                request = b""
+                while b"\r\n\r\n" not in request:
+                    request += conn.recv(4096)
+                conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_chunked_sized_bodiless_and_to_the_end_answers(short_tmp: Path) -> None:
+    from dockyard.adapters.http1 import Connection
+
+    sock = short_tmp / "scripted.sock"
+    chunked = (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n"
+        b"3\r\n[1,\r\n4;ext=1\r\n 2, \r\n2\r\n3]\r\n0\r\nX-Trailer: t\r\n\r\n"
+    )
+    sized = b"HTTP/1.1 404 Not Found\r\nContent-Length: 2\r\n\r\n{}"
+    empty = b"HTTP/1.1 204 No Content\r\n\r\n"
+    to_end = b"HTTP/1.0 200 OK\r\n\r\nuntil the end"
+    thread = _scripted(sock, [chunked, sized, empty, to_end])
+    conn = Connection.unix(str(sock), timeout=5)
+    first = conn.get("/a")
+    assert (first.status, first.body, first.header("Content-Type")) == (
+        200,
+        b"[1, 2, 3]",
+        "application/json",
+    )
+    assert (conn.get("/b").status, conn.get("/c").body) == (404, b"")
+    last = conn.get("/d")
+    assert last.body == b"until the end" and not conn.is_open
+    thread.join(timeout=5)
+
+
+def test_an_answer_that_is_not_http_is_an_engine_error(short_tmp: Path) -> None:
+    sock = short_tmp / "garbage.sock"
+    _scripted(sock, [b"SSH-2.0-OpenSSH_9.2\r\n\r\n"])
+    client = HttpEngine(Endpoint(f"unix://{sock}", "DOCKER_HOST"), _no_sdk, timeout=5)
+    with pytest.raises(EngineError, match=r"^cannot use the Docker engine at unix://.*not an HTTP"):
+        client.version()

@@ -3,8 +3,9 @@
 Importing the Docker SDK (requests, urllib3, charset detection) costs more than the
 few engine calls ``dev.up`` makes on a running stack. :class:`HttpEngine` answers
 those calls (``/info``, ``/version``, the container list, container and image
-inspection, logs) with :mod:`http.client` over the engine's Unix socket, or over TCP
-for ``DOCKER_HOST=tcp://`` without TLS, on one kept-alive connection. What needs
+inspection, logs) with a small HTTP/1.1 client (:mod:`dockyard.adapters.http1`) over
+the engine's Unix socket, or over TCP for ``DOCKER_HOST=tcp://`` without TLS, on one
+kept-alive connection. What needs
 more of the API (exec, pull, throwaway containers) goes to the SDK engine, created on
 first use. Errors are the SDK engine's: :class:`~dockyard.errors.EngineError` with
 the same one-line messages::
@@ -19,19 +20,19 @@ what the SDK's negotiation settles on for engines not newer than the SDK.
 from __future__ import annotations
 
 import contextlib
-import http.client
 import json
-import socket
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from dockyard.adapters.engine import Endpoint, Engine, Exec, _engine_error
+from dockyard.adapters.http1 import Connection
 from dockyard.errors import EngineError
 
 __all__ = ["HttpEngine", "demux", "serves"]
 
-_RETRYABLE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+#: What a kept-alive connection the engine closed meanwhile looks like.
+_RETRYABLE = (BrokenPipeError, ConnectionResetError)
 _MULTIPLEXED = "application/vnd.docker.multiplexed-stream"
 _RAW = "application/vnd.docker.raw-stream"
 
@@ -48,24 +49,6 @@ def serves(where: Endpoint, environ: Mapping[str, str]) -> bool:
     return not tls
 
 
-class _UnixConnection(http.client.HTTPConnection):
-    """HTTP/1.1 over a Unix socket."""
-
-    def __init__(self, path: str, timeout: float) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self._path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.settimeout(self.timeout)
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 class HttpEngine:
     """:class:`~dockyard.adapters.engine.Engine` over the engine's HTTP API.
 
@@ -79,17 +62,17 @@ class HttpEngine:
         self._make_sdk = sdk
         self._sdk: Engine | None = None
         self._timeout = timeout
-        self._conn: http.client.HTTPConnection | None = None
+        self._conn: Connection | None = None
 
     # ------------------------------------------------------------------ transport
-    def _connection(self) -> http.client.HTTPConnection:
+    def _connection(self) -> Connection:
         if self._conn is None:
             host = self.endpoint.host
             if self.endpoint.scheme == "unix":
-                self._conn = _UnixConnection(host.removeprefix("unix://"), self._timeout)
+                self._conn = Connection.unix(host.removeprefix("unix://"), timeout=self._timeout)
             else:
                 parts = urlsplit(host if "://" in host else f"tcp://{host}")
-                self._conn = http.client.HTTPConnection(
+                self._conn = Connection.tcp(
                     parts.hostname or "localhost", parts.port or 2375, timeout=self._timeout
                 )
         return self._conn
@@ -97,24 +80,18 @@ class HttpEngine:
     def _get(self, path: str, query: Mapping[str, str] | None = None) -> _Answer:
         """GET ``path``; connection failures and error statuses raise EngineError."""
         url = path + ("?" + urlencode(query) if query else "")
+        conn = self._connection()
         for attempt in (1, 2):
-            conn = self._connection()
-            reused = conn.sock is not None
+            reused = conn.is_open
             try:
-                conn.request("GET", url, headers={"Host": "docker"})
-                response = conn.getresponse()
-                body = response.read()
+                answer = conn.get(url)
             except _RETRYABLE as exc:
-                self._drop()
                 if reused and attempt == 1:
                     continue  # the engine closed an idle kept-alive connection
                 raise _engine_error(self.endpoint.host, exc) from None
-            except (OSError, http.client.HTTPException) as exc:
-                self._drop()
+            except OSError as exc:
                 raise _engine_error(self.endpoint.host, exc) from None
-            if response.will_close:
-                self._drop()
-            return _Answer(response.status, response.getheader("Content-Type") or "", body)
+            return _Answer(answer.status, answer.header("content-type"), answer.body)
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _json(self, what: str, path: str, query: Mapping[str, str] | None = None) -> Any:
@@ -231,7 +208,7 @@ class _Answer:
             reason = str(json.loads(self.body).get("message") or "")
         except (ValueError, AttributeError):
             reason = self.body.decode(errors="replace").strip()
-        reason = reason or f"{self.status} {http.client.responses.get(self.status, '')}".strip()
+        reason = reason or f"status {self.status}"
         raise EngineError(f"{what} failed on {host}: {reason}")
 
     def json(self, what: str, host: str) -> Any:

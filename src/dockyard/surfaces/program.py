@@ -16,9 +16,12 @@ import re
 import sys
 from collections.abc import Iterable
 
-from invoke.exceptions import Exit, ParseError
-from invoke.parser.argument import Argument
-from invoke.program import Program
+from dockyard.surfaces.startup import lean_imports
+
+with lean_imports():  # Invoke without unittest.mock and importlib.metadata: see startup
+    from invoke.exceptions import Exit, ParseError
+    from invoke.parser.argument import Argument
+    from invoke.program import Program
 
 from dockyard import __version__
 from dockyard.surfaces.tasks import build_namespace
