@@ -25,7 +25,8 @@ def test_the_program_starts_without_mock_and_metadata(tmp_path: Path) -> None:
         "import json, sys\n"
         "import dockyard.surfaces.program\n"
         "print(json.dumps({m: m in sys.modules for m in "
-        "('unittest.mock', 'importlib.metadata', 'asyncio', 'email', 'docker', 'requests')}))",
+        "('unittest.mock', 'importlib.metadata', 'asyncio', 'email', 'docker', 'requests',"
+        " 'invoke.vendor.yaml')}))",
         tmp_path,
     )
     assert seen == {
@@ -35,7 +36,22 @@ def test_the_program_starts_without_mock_and_metadata(tmp_path: Path) -> None:
         "email": False,
         "docker": False,
         "requests": False,
+        "invoke.vendor.yaml": False,
     }
+
+
+def test_a_yaml_configuration_is_still_read(tmp_path: Path) -> None:
+    (tmp_path / "invoke.yaml").write_text("dockyard:\n  answer: 42\n", encoding="utf-8")
+    seen = _fresh(
+        "import json\n"
+        "import dockyard.surfaces.program\n"
+        "from invoke.config import Config\n"
+        "config = Config(project_location='.')\n"
+        "config.load_project()\n"
+        "print(json.dumps({'answer': config.dockyard.answer}))",
+        tmp_path,
+    )
+    assert seen == {"answer": 42}
 
 
 def test_invoke_still_has_its_version_its_mock_context_and_the_real_modules(

@@ -353,8 +353,13 @@ class DockerEngine:
 
 def local_platform(environ: Mapping[str, str]) -> str:
     """This host's system: ``linux``, ``wsl``, ``darwin`` or ``windows``."""
-    import platform
+    import os
 
-    system = platform.system().lower()
-    wsl = "microsoft" in platform.release().lower() or bool(environ.get("WSL_DISTRO_NAME"))
+    if hasattr(os, "uname"):  # what platform.system() reads, without importing it
+        system, release = os.uname().sysname.lower(), os.uname().release.lower()
+    else:
+        import platform
+
+        system, release = platform.system().lower(), platform.release().lower()
+    wsl = "microsoft" in release or bool(environ.get("WSL_DISTRO_NAME"))
     return "wsl" if system == "linux" and wsl else system

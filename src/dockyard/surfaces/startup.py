@@ -2,16 +2,18 @@
 
 Importing Invoke costs about twice what it needs to: its package imports
 :mod:`importlib.metadata` (email, zipfile, csv...) only to set ``invoke.__version__``,
-and ``invoke.context`` imports :mod:`unittest.mock` (asyncio, ssl...) only for
-``MockContext``, a test double. :func:`lean_imports` puts stand-ins for both in
-``sys.modules`` while Invoke is imported, then takes them away again:
+``invoke.context`` imports :mod:`unittest.mock` (asyncio, ssl...) only for
+``MockContext``, a test double, and ``invoke.util`` imports its vendored YAML library,
+used only to read a ``invoke.yaml`` when there is one. :func:`lean_imports` puts
+stand-ins for these in ``sys.modules`` while Invoke is imported, then takes them away:
 
 * ``unittest.mock.Mock`` is a factory that imports the real module when a
   ``MockContext`` is first made;
 * ``importlib.metadata.version(name)`` reads the version from the name of the
-  distribution's ``.dist-info`` folder beside the package, and asks the real module
-  when there is none;
-* any other name of either module imports the real one and answers from it.
+  distribution's ``.dist-info`` folder on ``sys.path``, and asks the real module when
+  that is not one clear answer;
+* any other name of these modules imports the real one and answers from it (the YAML
+  library is loaded when a configuration file is read).
 
 Afterwards ``sys.modules`` holds the real modules or none, so later imports (tests,
 plugins, ``invoke.__version__`` readers) see the standard library unchanged. A module
@@ -34,7 +36,7 @@ from typing import Any
 __all__ = ["STAND_INS", "dist_version", "lean_imports"]
 
 #: The modules :func:`lean_imports` stands in for.
-STAND_INS = ("importlib.metadata", "unittest.mock")
+STAND_INS = ("importlib.metadata", "unittest.mock", "invoke.vendor.yaml")
 
 
 @contextlib.contextmanager
@@ -42,7 +44,7 @@ def lean_imports() -> Iterator[None]:
     """Import inside this block with stand-ins for :data:`STAND_INS` (see the module doc)."""
     placed: dict[str, types.ModuleType] = {}
     for name in STAND_INS:
-        if name not in sys.modules:
+        if name not in sys.modules and _importable(name):
             placed[name] = sys.modules[name] = _stand_in(name)
     try:
         yield
@@ -50,6 +52,19 @@ def lean_imports() -> Iterator[None]:
         for name, module in placed.items():
             if sys.modules.get(name) is module:
                 del sys.modules[name]
+
+
+def _importable(name: str) -> bool:
+    """Is ``name`` there to be loaded later? (Invoke's vendored YAML may be unbundled.)"""
+    if not name.startswith("invoke."):
+        return True  # the standard library's
+    import importlib.util
+
+    spec = importlib.util.find_spec("invoke")  # finds the package without running it
+    if spec is None or spec.origin is None:
+        return False
+    folder = Path(spec.origin).parent.joinpath(*name.split(".")[1:])
+    return (folder / "__init__.py").is_file() or folder.with_suffix(".py").is_file()
 
 
 def _stand_in(name: str) -> types.ModuleType:
@@ -72,7 +87,7 @@ def _stand_in(name: str) -> types.ModuleType:
             return real().Mock(*args, **kwargs)
 
         module.Mock = mock  # type: ignore[attr-defined]
-    else:
+    elif name == "importlib.metadata":
 
         def version(distribution: str) -> str:
             found = dist_version(distribution)
