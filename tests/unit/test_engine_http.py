@@ -148,8 +148,8 @@ def test_queries_over_a_unix_socket(engine: tuple[HttpEngine, list[str]]) -> Non
     assert client.image_labels("missing") is None
     assert client.image_id("missing") is None
     assert client.inspect("web")["State"]["Status"] == "running"
-    assert "/version" in seen  # unversioned paths: no negotiation round trip first
-    assert seen[0] == "/info"
+    assert seen.count("/version") == 1  # asked beside /info, answered from there
+    assert {"/info", "/version"} == set(seen[:2])  # unversioned: no negotiation first
 
 
 def test_an_error_status_is_the_engines_own_words(engine: tuple[HttpEngine, list[str]]) -> None:
@@ -320,3 +320,31 @@ def test_an_answer_that_is_not_http_is_an_engine_error(short_tmp: Path) -> None:
     client = HttpEngine(Endpoint(f"unix://{sock}", "DOCKER_HOST"), _no_sdk, timeout=5)
     with pytest.raises(EngineError, match=r"^cannot use the Docker engine at unix://.*not an HTTP"):
         client.version()
+
+
+def test_version_asked_beside_info_carries_its_error(short_tmp: Path) -> None:
+    seen: list[str] = []
+    routes = _engine_routes(seen)
+
+    def route(path: str, query: dict[str, list[str]]) -> tuple[int, str, bytes]:
+        if path == "/version":
+            seen.append(path)
+            return _json({"message": "runtime is gone"}, 500)
+        return routes(path, query)
+
+    sock = short_tmp / "half.sock"
+    server = _serve(sock, route)
+    client = HttpEngine(Endpoint(f"unix://{sock}", "DOCKER_HOST"), _no_sdk, timeout=5)
+    try:
+        assert client.info()["ID"] == "ENGINE-1"
+        with pytest.raises(
+            EngineError, match=r"^engine version failed on unix://.*runtime is gone"
+        ):
+            client.version()
+        with pytest.raises(EngineError, match="runtime is gone"):
+            client.version()  # the second time, asked on its own
+        assert seen.count("/version") == 2 and seen.count("/info") == 1
+    finally:
+        client.close()
+        server.shutdown()
+        server.server_close()

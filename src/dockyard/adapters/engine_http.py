@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -63,6 +64,7 @@ class HttpEngine:
         self._sdk: Engine | None = None
         self._timeout = timeout
         self._conn: Connection | None = None
+        self._version: _Prefetch | None = None
 
     # ------------------------------------------------------------------ transport
     def _connection(self) -> Connection:
@@ -111,9 +113,20 @@ class HttpEngine:
 
     # ------------------------------------------------------------------ queries
     def info(self) -> dict[str, Any]:
+        """``/info``; ``/version`` is asked at the same time on a second connection.
+
+        Both are slow for the engine (it asks its runtimes), and the target's
+        classification reads both, one after the other.
+        """
+        if self._version is None:
+            sibling = HttpEngine(self.endpoint, self._make_sdk, timeout=self._timeout)
+            self._version = _Prefetch(sibling.version, sibling.close)
         return dict(self._json("engine info", "/info"))
 
     def version(self) -> dict[str, Any]:
+        if self._version is not None:
+            prefetched, self._version = self._version, None
+            return dict(prefetched.result())
         return dict(self._json("engine version", "/version"))
 
     def image_labels(self, name: str) -> dict[str, str] | None:
@@ -190,6 +203,31 @@ class HttpEngine:
         # an engine nobody closed (a command's cached one) still closes its socket
         with contextlib.suppress(Exception):
             self._drop()
+
+
+class _Prefetch:
+    """A call running on a thread of its own; :meth:`result` waits for it."""
+
+    def __init__(self, call: Callable[[], Any], done: Callable[[], None]) -> None:
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self._value = call()
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller of result()
+                self._error = exc
+            finally:
+                done()
+
+        self._thread = threading.Thread(target=run, name="dockyard-engine-version", daemon=True)
+        self._thread.start()
+
+    def result(self) -> Any:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class _Answer:
