@@ -198,6 +198,7 @@ def down(c: Context, volumes: bool = False, env: str | None = None, dry_run: boo
     if dry_run:
         _show(plan)
         return
+    stack.forget_up()
     stack.run_plan(plan, output=_print)
 
 
@@ -379,6 +380,7 @@ def clean(c: Context, env: str | None = None, dry_run: bool = False) -> None:
     if dry_run:
         _show(plan)
         return
+    stack.forget_up()
     stack.run_plan(plan, output=_print)
     stack.inputs_path.unlink(missing_ok=True)
 
