@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 
 from dockyard.adapters.engine import Endpoint
+from dockyard.domain.composerefs import loaded_files
 from dockyard.domain.config import load_settings
 from dockyard.domain.images import LABEL_GID, LABEL_LOCK, LABEL_UID
 from dockyard.testing import FakeEngine, FakeRunner
 from dockyard.workflows.health import ServiceError
 from dockyard.workflows.stack import Stack, open_stack
-from dockyard.workflows.upstate import loaded_files, read_record
+from dockyard.workflows.upstate import read_record
 from tests.conftest import write
 
 IMAGE_ID = "sha256:" + "1" * 64
@@ -114,10 +115,54 @@ def test_a_stack_nothing_changed_in_is_up_to_date(started: tuple[Stack, ImageEng
     recorded = read_record(stack.up_path)
     assert recorded is not None and recorded.services["app"]["image_id"] == IMAGE_ID
     assert recorded.services["app"]["healthy"] is True
+    assert recorded.services["app"]["containers"] == ["c1"]
+    assert any(note.startswith("engine: docker-rootful") for note in recorded.notes)
+    engine.calls.clear()
     again = _again(stack, engine)
+    # before any plan: one container list, one image inspection, no /info or /version
+    assert again.known_up_to_date() == (list(recorded.notes), ["app: running (healthy)"])
+    assert [name for name, _ in engine.calls] == ["containers", "image_id"]
     plan = again.up_plan()
     assert [s.argv[-2:] for s in plan.steps] == [("up", "-d")]  # no build: the image is current
     assert again.up_to_date(plan) == ["app: running (healthy)"]
+
+
+def test_services_not_built_by_dockyard_do_not_count_as_stale(stack: Stack) -> None:
+    engine = _engine(stack)
+    db = {
+        "com.docker.compose.project": stack.env.project_name,
+        "com.docker.compose.service": "db",
+    }
+    engine.add_container("d1", labels=db, inspect={"State": {"Status": "running"}})
+    engine.listed["d1"] = {"Image": "postgres:16", "ImageID": "sha256:" + "d" * 64, "Status": "Up"}
+    engine.image_ids["postgres:16"] = "sha256:" + "d" * 64
+    stack.connect = lambda: engine
+    stack.run_plan(stack.up_plan(waiting=stack.waiting(timeout=5, settle=0)))
+    again = _again(stack, engine)
+    found = again.known_up_to_date()
+    assert found is not None and found[1] == ["app: running (healthy)", "db: running"]
+    engine._containers[0]["Labels"][LABEL_UID] = "4242"  # the app's image: another user's
+    assert _again(stack, engine).known_up_to_date() is None
+
+
+def test_with_an_engine_override_the_plan_tells(tmp_path: Path, stack: Stack) -> None:
+    """The quick key of a rootless engine's build names the engine: a plan is needed."""
+    payloads = Path(__file__).parent / "engine_payloads"
+    engine = _engine(stack)
+    engine.info_payload = json.loads((payloads / "docker-rootless-27.info.json").read_text())
+    engine.version_payload = json.loads((payloads / "docker-rootless-27.version.json").read_text())
+    engine.endpoint = Endpoint("unix:///run/user/1000/docker.sock", "DOCKER_HOST")
+    engine.images.clear()  # no image for the ownership probe: the strategy stands
+    stack.connect = lambda: engine
+    stack.run_plan(stack.up_plan(waiting=stack.waiting(timeout=5, settle=0)))
+    recorded = read_record(stack.up_path)
+    assert recorded is not None and str(stack.settings.root / ".dockyard/dev.engine.yml") in (
+        recorded.argv
+    )
+    assert any("must not ship" in note for note in recorded.notes)
+    again = _again(stack, engine)
+    assert again.known_up_to_date() is None
+    assert again.up_to_date(again.up_plan()) == ["app: running (healthy)"]
 
 
 @pytest.mark.parametrize(
@@ -133,6 +178,7 @@ def test_a_stack_nothing_changed_in_is_up_to_date(started: tuple[Stack, ImageEng
         "another image",
         "second container",
         "removed",
+        "recreated",
         "no record",
     ],
 )
@@ -163,9 +209,13 @@ def test_any_change_makes_compose_run(started: tuple[Stack, ImageEngine], change
         engine.listed["c2"] = dict(listed)
     elif change == "removed":
         engine._containers.clear()
+    elif change == "recreated":  # the same image, a new container: someone else's up
+        engine._containers[0]["Id"] = "c9"
+        engine.listed["c9"] = listed
     elif change == "no record":
         stack.up_path.unlink()
     again = _again(stack, engine, **environ)
+    assert again.known_up_to_date() is None
     plan = again.up_plan()
     assert [s.argv[-2:] for s in plan.steps] == [("up", "-d")]  # a plain up, image current
     assert again.up_to_date(plan) is None

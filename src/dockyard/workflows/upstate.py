@@ -1,27 +1,32 @@
 """Is a running environment up to date? Then ``up`` has nothing to do.
 
-After a successful ``up``, :func:`record` writes ``.dockyard/<env>.up.json``: a key over
-everything the stack was started from (the compose files, the env files and every
-file the compose files load, the compose command line, the variables compose reads
-from the process environment, the recorded build inputs' quick key, the engine),
-and what the engine showed: each service's containers and the image id they run.
+After a successful ``up``, :meth:`UpToDate.record_up` writes ``.dockyard/<env>.up.json``:
+a key over everything the stack was started from (the compose files, the env files and
+every file the compose files load, the compose command line, the variables compose
+reads from the process environment, the recorded build inputs' quick key), and what the
+engine showed: each service's containers (their ids) and the image id they run.
 
 The next ``up`` asks :func:`current`: when the key is the same and the engine's
-container list shows every recorded service's containers running (healthy where a
-healthcheck says so) from the same image id, and the image name still points at that
-id, ``compose up -d`` would change nothing, and ``up`` says so instead of running it.
-Anything else (a container stopped, removed or unhealthy, an image rebuilt, a file
-edited, options that ask compose for more) gives None, and compose runs as before.
+container list shows the very same containers running (healthy where a healthcheck
+says so) from the same image id, built for this host's uid, gid and lock, and each
+image name still points at that id, ``compose up -d`` would change nothing, and ``up``
+says so instead of running it. Anything else (a container stopped, removed, recreated
+or unhealthy, an image rebuilt, a file edited, options that ask compose for more)
+gives None, and compose runs as before.
+
+:meth:`UpToDate.known_up_to_date` asks before any plan is made, so that an unchanged
+stack costs no engine classification (``/info``, ``/version``): the same containers
+(ids are unique) on the same endpoint mean the same engine, whose notes were recorded.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,19 +35,10 @@ from dockyard.adapters.engine import Engine, ImageIds
 if TYPE_CHECKING:
     from dockyard.adapters.compose import Compose
     from dockyard.domain.config import Environment, Settings
-    from dockyard.domain.target import Target
+    from dockyard.domain.images import Expected
     from dockyard.workflows.plans import Plan, Step
 
-__all__ = [
-    "UpRecord",
-    "UpToDate",
-    "current",
-    "fingerprint",
-    "loaded_files",
-    "observe",
-    "read_record",
-    "record",
-]
+__all__ = ["UpRecord", "UpToDate", "current", "fingerprint", "observe", "read_record"]
 
 PROJECT = "com.docker.compose.project"
 SERVICE = "com.docker.compose.service"
@@ -56,11 +52,19 @@ class UpRecord:
     """What the last successful ``up`` was started from, and what the engine showed."""
 
     key: str
+    argv: tuple[str, ...]  # the compose command that started it
     loaded: tuple[str, ...]  # files the compose files load (env_file, include, extends)
-    services: Mapping[str, Mapping[str, Any]]  # service -> containers, image, id, health
+    services: Mapping[str, Mapping[str, Any]]  # service -> container ids, image, id, health
+    notes: tuple[str, ...] = field(default=())  # what the engine meant for it
 
     def to_json(self) -> str:
-        data = {"key": self.key, "loaded": list(self.loaded), "services": self.services}
+        data = {
+            "key": self.key,
+            "argv": list(self.argv),
+            "loaded": list(self.loaded),
+            "services": self.services,
+            "notes": list(self.notes),
+        }
         return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
@@ -70,8 +74,10 @@ def read_record(path: Path) -> UpRecord | None:
         data = json.loads(path.read_text(encoding="utf-8"))
         return UpRecord(
             str(data["key"]),
+            tuple(str(a) for a in data["argv"]),
             tuple(str(p) for p in data["loaded"]),
             {str(k): dict(v) for k, v in data["services"].items()},
+            tuple(str(n) for n in data.get("notes") or ()),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -102,84 +108,6 @@ def fingerprint(
     return digest.hexdigest()
 
 
-def loaded_files(
-    compose_files: Sequence[Path], compose_env: Mapping[str, str]
-) -> list[Path] | None:
-    """Files the compose files load: ``env_file``, ``label_file``, ``include``, ``extends``.
-
-    Followed through included and extended files. A relative path is taken from both
-    the file's folder and the project folder (the first file's), whichever compose
-    uses. None when a compose file cannot be read as YAML.
-    """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    from dockyard.domain.composefiles import interpolate
-
-    project = compose_files[0].parent if compose_files else Path()
-    found: list[Path] = []
-    queue = list(compose_files)
-    read: set[Path] = set()
-    while queue:
-        path = queue.pop(0)
-        if path in read:
-            continue
-        read.add(path)
-        try:
-            data = YAML(typ="rt").load(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            continue  # its absence is in the key; compose reports it
-        except (OSError, YAMLError, ValueError):
-            return None
-        for raw, composeish in _references(data):
-            name = str(interpolate(raw, compose_env, set()))
-            for folder in dict.fromkeys((path.parent, project)):
-                target = Path(os.path.normpath(folder / name))  # an absolute name stays
-                found.append(target)
-                if composeish:
-                    queue.append(target)
-    return list(dict.fromkeys(found))
-
-
-def _references(data: Any) -> list[tuple[str, bool]]:
-    """``(path, is_compose_file)`` for every file reference of one compose file."""
-    refs: list[tuple[str, bool]] = []
-    if not isinstance(data, Mapping):
-        return refs
-    for item in _items(data.get("include")):
-        if isinstance(item, Mapping):
-            refs += [(p, True) for p in _names(item.get("path"))]
-            refs += [(p, False) for p in _names(item.get("env_file"))]
-        else:
-            refs += [(p, True) for p in _names(item)]
-    services = data.get("services")
-    for body in services.values() if isinstance(services, Mapping) else ():
-        if not isinstance(body, Mapping):
-            continue
-        for key in ("env_file", "label_file"):
-            refs += [(p, False) for p in _names(body.get(key))]
-        extends = body.get("extends")
-        if isinstance(extends, Mapping) and extends.get("file"):
-            refs.append((str(extends["file"]), True))
-    return refs
-
-
-def _items(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-def _names(value: Any) -> list[str]:
-    """Paths of an ``env_file``-like value: a string, a list, entries with ``path``."""
-    names: list[str] = []
-    for item in _items(value):
-        entry = item.get("path") if isinstance(item, Mapping) else item
-        if isinstance(entry, str | list):
-            names += [str(i) for i in _items(entry) if i]
-    return names
-
-
 def observe(engine: Engine, project: str) -> dict[str, list[dict[str, Any]]]:
     """The project's containers (one-off ones left out) by service, from one list call."""
     by_service: dict[str, list[dict[str, Any]]] = {}
@@ -191,37 +119,47 @@ def observe(engine: Engine, project: str) -> dict[str, list[dict[str, Any]]]:
     return by_service
 
 
-def record(key: str, loaded: Sequence[Path], seen: Mapping[str, list[dict[str, Any]]]) -> UpRecord:
-    """The record of an ``up`` that succeeded, from the containers the engine lists now."""
-    services: dict[str, dict[str, Any]] = {}
-    for service, summaries in sorted(seen.items()):
-        services[service] = {
-            "containers": len(summaries),
+def _services(seen: Mapping[str, list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
+    return {
+        service: {
+            "containers": sorted(str(s.get("Id")) for s in summaries),
             "image": str(summaries[0].get("Image") or ""),
             "image_id": str(summaries[0].get("ImageID") or ""),
             "healthy": all(_health(s) == "healthy" for s in summaries),
         }
-    return UpRecord(key, tuple(str(p) for p in loaded), services)
+        for service, summaries in sorted(seen.items())
+    }
 
 
-def current(engine: Engine, project: str, last: UpRecord, key: str) -> list[str] | None:
-    """Each service's state when nothing changed since ``last`` up; else None."""
+def current(
+    engine: Engine,
+    project: str,
+    last: UpRecord,
+    key: str,
+    fresh: Callable[[str, Mapping[str, str]], bool],
+) -> list[str] | None:
+    """Each service's state when nothing changed since ``last`` up; else None.
+
+    ``fresh(service, labels)`` tells whether a container's labels (its image's: for
+    the main service, dockyard's uid, gid and lock hash) are those of a current image.
+    """
     if key != last.key or not last.services or not isinstance(engine, ImageIds):
         return None
     seen = observe(engine, project)
     if set(seen) != set(last.services):
-        return None  # a service gone (removed, or a container added by hand)
+        return None  # a service gone (removed), or one more
     lines: list[str] = []
     for service, summaries in sorted(seen.items()):
         was = last.services[service]
         health = {_health(s) for s in summaries}
         if (
-            len(summaries) != was.get("containers")
+            sorted(str(s.get("Id")) for s in summaries) != was.get("containers")
             or any(s.get("State") != "running" for s in summaries)
             or health - {"healthy", None}  # unhealthy, or still starting
             or (was.get("healthy") and health != {"healthy"})
             or {str(s.get("ImageID")) for s in summaries} != {was.get("image_id")}
             or {str(s.get("Image")) for s in summaries} != {was.get("image")}
+            or not all(fresh(service, s.get("Labels") or {}) for s in summaries)
         ):
             return None
         lines.append(f"{service}: running" + (" (healthy)" if health == {"healthy"} else ""))
@@ -250,6 +188,7 @@ class UpToDate:
     settings: Settings
     env: Environment
     compose: Compose
+    expected: Expected
     connect: Callable[[], Engine]
 
     if TYPE_CHECKING:  # given by ``Stack``, which mixes this in
@@ -258,8 +197,16 @@ class UpToDate:
             """``compose <args>`` for this environment."""
             ...
 
-        def target(self) -> Target:
-            """The engine, the identity and the strategy."""
+        def profile_flags(self, all_profiles: bool = False) -> tuple[str, ...]:
+            """``--profile`` flags of the chosen profiles."""
+            ...
+
+        def ownership_note(self) -> str:
+            """Why uid matching does not apply on this engine, or ''."""
+            ...
+
+        def _quick_key(self, record: Mapping[str, str]) -> str:
+            """The quick key of the build inputs' raw sources."""
             ...
 
         @property
@@ -278,12 +225,39 @@ class UpToDate:
         None (run compose) for a plan that builds, passes words to compose, or meets a
         stack that is not exactly as the last successful ``up`` left it.
         """
-        step = self._plain_up(plan)
-        last = read_record(self.up_path) if step is not None else None
-        if step is None or last is None:
+        last = read_record(self.up_path)
+        plain = len(plan.steps) == 1 and plan.steps[0].argv == self.argv("up", "-d")
+        if last is None or not plain or plan.steps[0].argv != last.argv:
             return None
-        key = self._up_key(step, [Path(p) for p in last.loaded])
-        return current(self.connect(), self.env.project_name, last, key)
+        return self._current(last)
+
+    def known_up_to_date(self) -> tuple[list[str], list[str]] | None:
+        """Before any plan: the recorded notes and each service's state when a plain
+        ``up`` would change nothing; None when that takes a plan to tell.
+
+        The build inputs must be current by their quick key, and the command the one
+        the last ``up`` ran (with the engine override it wrote, if any).
+        """
+        from dockyard.domain.images import QUICK, read_inputs
+        from dockyard.workflows.target import override_path
+
+        last = read_record(self.up_path)
+        if last is None:
+            return None
+        override = override_path(self.settings.root, self.env.name)
+        commands = [self.argv("up", "-d")]
+        if override.is_file():
+            flags = ("-f", str(override), *self.profile_flags())
+            commands.append(self.compose.argv(*flags, "up", "-d"))
+        inputs = read_inputs(self.inputs_path)
+        if (
+            last.argv not in commands
+            or inputs is None
+            or inputs.get(QUICK) != self._quick_key(inputs)
+        ):
+            return None
+        lines = self._current(last)
+        return None if lines is None else (list(last.notes), lines)
 
     def forget_up(self) -> None:
         """Drop the record: the stack is about to change."""
@@ -291,36 +265,47 @@ class UpToDate:
 
     def record_up(self, plan: Plan) -> None:
         """After ``plan`` started the stack and it came up: record what it came from."""
+        from dockyard.domain.composerefs import loaded_files
         from dockyard.workflows.plans import state_file
 
         step = next((s for s in plan.steps if self._is_up_step(s)), None)
-        loaded = (
-            None if step is None else loaded_files(self.compose.project.files, self.compose.env)
-        )
+        project = self.compose.project
+        loaded = None if step is None else loaded_files(project.files, self.compose.env)
         if step is None or loaded is None:
             self.forget_up()
             return
         seen = observe(self.connect(), self.env.project_name)
-        made = record(self._up_key(step, loaded), loaded, seen)
+        notes = [n for n in plan.notes if n.startswith(("engine", "warning"))]
+        if self.ownership_note():
+            notes.append(f"note: {self.ownership_note()}")
+        made = UpRecord(
+            self._up_key(step.argv, loaded),
+            step.argv,
+            tuple(str(p) for p in loaded),
+            _services(seen),
+            tuple(notes),
+        )
         state_file(self.settings, self.up_path.name).write_text(made.to_json(), encoding="utf-8")
 
     def _is_up_step(self, step: Step) -> bool:
         prefix = self.argv("up", "-d")
         return step.argv[: len(prefix)] == prefix
 
-    def _plain_up(self, plan: Plan) -> Step | None:
-        if len(plan.steps) == 1 and plan.steps[0].argv == self.argv("up", "-d"):
-            return plan.steps[0]
-        return None
+    def _current(self, last: UpRecord) -> list[str] | None:
+        from dockyard.domain.images import staleness
 
-    def _up_key(self, step: Step, loaded: Sequence[Path]) -> str:
+        def fresh(service: str, labels: Mapping[str, str]) -> bool:
+            # as up's plan judges it: the main service's image, by its labels
+            return service != self.env.service or not staleness(labels, self.expected).stale
+
+        key = self._up_key(last.argv, [Path(p) for p in last.loaded])
+        return current(self.connect(), self.env.project_name, last, key, fresh)
+
+    def _up_key(self, argv: Sequence[str], loaded: Sequence[Path]) -> str:
         from dockyard.domain.images import QUICK, read_inputs
 
         project = self.compose.project
-        pairs = zip(step.argv, step.argv[1:], strict=False)
-        named = [Path(b) for a, b in pairs if a == "-f"]  # the engine override too
+        named = [Path(b) for a, b in pairwise(argv) if a == "-f"]  # the engine override too
         files = [*project.files, *named, *project.extra_env_files, project.env_file, *loaded]
         quick = (read_inputs(self.inputs_path) or {}).get(QUICK, "")
-        engine = self.target().engine
-        extra = [f"build {quick}", f"engine {engine.engine_id or engine.host}"]
-        return fingerprint(files, step.argv, self.compose.env, extra)
+        return fingerprint(files, argv, self.compose.env, [f"build {quick}"])

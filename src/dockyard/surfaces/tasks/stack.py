@@ -159,29 +159,38 @@ def up(  # noqa: PLR0917 - one parameter per command-line option
     `dockyard dev.up -- ARGS` passes words to `compose up` (compose runs).
     """
     stack = _stack(c, env, profile)
-    extra = ["--force-recreate"] if force_recreate else []
-    plan = stack.up_plan(
-        build=build,
-        no_cache=no_cache,
-        extra=[*extra, *_remainder(c)],
-        waiting=stack.waiting(_seconds(timeout, "--timeout"), _seconds(settle, "--settle")),
-    )
+    extra = [*(["--force-recreate"] if force_recreate else []), *_remainder(c)]
+    waiting = stack.waiting(_seconds(timeout, "--timeout"), _seconds(settle, "--settle"))
+    plain = not (dry_run or build or no_cache or extra)
+    known = stack.known_up_to_date() if plain else None
+    if known is not None:  # as the last up left it: not even the engine's details needed
+        notes, ready = known
+        echo(*(f"dockyard: {note}" for note in notes))
+        _up_to_date(stack, ready)
+        return
+    plan = stack.up_plan(build=build, no_cache=no_cache, extra=extra, waiting=waiting)
     if dry_run:
         _show(plan)
         return
     for note in plan.notes:
         echo(f"dockyard: {note}")
-    ready = stack.up_to_date(plan)
-    if ready is not None:
-        echo(
-            f"dockyard: {stack.env.name} is up to date: running, and nothing it was started "
-            "from changed (--force-recreate or --build to run compose anyway)"
-        )
-    else:
-        ready = stack.run_plan(plan, output=_print)
+    current = stack.up_to_date(plan)
+    if current is not None:
+        _up_to_date(stack, current)
+        return
+    ready = stack.run_plan(plan, output=_print)
     note = stack.ownership_note()
     if note:
         echo(f"dockyard: note: {note}")
+    echo(*(f"  {line}" for line in ready))
+    echo(f"{stack.env.name} is up (compose project {stack.env.project_name})")
+
+
+def _up_to_date(stack: Stack, ready: Sequence[str]) -> None:
+    echo(
+        f"dockyard: {stack.env.name} is up to date: running, and nothing it was started "
+        "from changed (--force-recreate or --build to run compose anyway)"
+    )
     echo(*(f"  {line}" for line in ready))
     echo(f"{stack.env.name} is up (compose project {stack.env.project_name})")
 
