@@ -292,3 +292,34 @@ def test_loaded_files_follow_env_files_includes_and_extends(tmp_path: Path) -> N
     } <= names
     write(main, "services: [unclosed\n")
     assert loaded_files([main], {}) is None
+
+
+def test_the_build_key_follows_what_compose_reads_not_the_callers_path(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    write(root / "pyproject.toml", "")
+    write(root / "docker/Dockerfile", 'FROM x\nRUN echo "$PATH" "${HOME}"\n')
+    compose = (
+        "services:\n  app:\n    build:\n      context: ..\n      dockerfile: docker/Dockerfile\n"
+    )
+    write(root / "compose/docker-compose.dev.yml", compose + "      args: [FOO]\n")
+    write(root / "env/.env.dev", "A=1\n")
+    runner = FakeRunner()
+    config = {
+        "services": {
+            "app": {"build": {"context": str(root), "dockerfile": "docker/Dockerfile"}},
+        }
+    }
+    runner.respond(["docker", "compose"], stdout=json.dumps(config))
+    base = {"PATH": "/bin", "HOME": "/root", "FOO": "1", "XDG_CACHE_HOME": str(tmp_path)}
+
+    def changed(**environ: str) -> bool:
+        stack = open_stack(load_settings(root), "dev", runner, {**base, **environ})
+        return stack.changed_inputs()[1] is not None  # compose config was asked
+
+    stack = open_stack(load_settings(root), "dev", runner, base)
+    stack._record(stack.build_inputs())
+    assert not changed()
+    assert not changed(PATH="/opt/venv/bin:/bin", HOME="/home/me", _="/usr/bin/make")
+    assert changed(FOO="2")  # a build arg compose takes from the caller
+    write(root / "docker/Dockerfile", 'FROM x\nRUN echo "$PATH" "${HOME}" edited\n')
+    assert changed()

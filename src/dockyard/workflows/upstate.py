@@ -102,6 +102,8 @@ def fingerprint(
         digest.update(str(path).encode() + b"\0" + hashlib.sha256(data).digest())
         words.update(_WORD.findall(data))
     for name in sorted(compose_env):
+        if name == "_":  # the shell's last word: which program started dockyard
+            continue
         if name.encode() in words or name.startswith(_ENGINE_PREFIXES):
             digest.update(f"{name}={compose_env[name]}\0".encode())
     digest.update("\0".join(["argv", *argv, "extra", *extra]).encode())
