@@ -323,3 +323,20 @@ def test_the_build_key_follows_what_compose_reads_not_the_callers_path(tmp_path:
     assert changed(FOO="2")  # a build arg compose takes from the caller
     write(root / "docker/Dockerfile", 'FROM x\nRUN echo "$PATH" "${HOME}" edited\n')
     assert changed()
+
+
+def test_a_plan_that_finds_the_inputs_equal_refreshes_their_key(
+    started: tuple[Stack, ImageEngine],
+) -> None:
+    """A key computed another way (an older dockyard) costs one compose config, once."""
+    stack, engine = started
+    recorded = json.loads(stack.inputs_path.read_text())
+    stack.inputs_path.write_text(json.dumps({**recorded, "_quick": "from-before"}))
+    again = _again(stack, engine)
+    assert again.known_up_to_date() is None
+    assert again.up_to_date(again.up_plan()) == ["app: running (healthy)"]
+    assert json.loads(stack.inputs_path.read_text())["_quick"] == recorded["_quick"]
+    assert isinstance(stack.runner, FakeRunner)
+    asked = len(stack.runner.calls)
+    assert _again(stack, engine).known_up_to_date() is not None
+    assert len(stack.runner.calls) == asked  # no compose at all

@@ -3,8 +3,9 @@
 After a successful ``up``, :meth:`UpToDate.record_up` writes ``.dockyard/<env>.up.json``:
 a key over everything the stack was started from (the compose files, the env files and
 every file the compose files load, the compose command line, the variables compose
-reads from the process environment, the recorded build inputs' quick key), and what the
-engine showed: each service's containers (their ids) and the image id they run.
+reads from the process environment), and what the engine showed: each service's
+containers (their ids) and the image id they run. The image itself is judged apart:
+by the build inputs' quick key, the main service's labels and the image ids.
 
 The next ``up`` asks :func:`current`: when the key is the same and the engine's
 container list shows the very same containers running (healthy where a healthcheck
@@ -21,6 +22,7 @@ stack costs no engine classification (``/info``, ``/version``): the same contain
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -211,6 +213,14 @@ class UpToDate:
             """The quick key of the build inputs' raw sources."""
             ...
 
+        def _record(self, inputs: Mapping[str, str]) -> None:
+            """Record the build inputs."""
+            ...
+
+        def lock(self) -> contextlib.AbstractContextManager[None]:
+            """Hold the environment's lock."""
+            ...
+
         @property
         def inputs_path(self) -> Path:
             """Where the inputs of the last build are recorded."""
@@ -231,7 +241,11 @@ class UpToDate:
         plain = len(plan.steps) == 1 and plan.steps[0].argv == self.argv("up", "-d")
         if last is None or not plain or plan.steps[0].argv != last.argv:
             return None
-        return self._current(last)
+        lines = self._current(last)
+        if lines is not None and plan.inputs is not None:
+            with self.lock():  # as a run would: the inputs it found equal, with a fresh key
+                self._record(plan.inputs)
+        return lines
 
     def known_up_to_date(self) -> tuple[list[str], list[str]] | None:
         """Before any plan: the recorded notes and each service's state when a plain
@@ -304,10 +318,8 @@ class UpToDate:
         return current(self.connect(), self.env.project_name, last, key, fresh)
 
     def _up_key(self, argv: Sequence[str], loaded: Sequence[Path]) -> str:
-        from dockyard.domain.images import QUICK, read_inputs
-
+        """The files, command and variables; the image is judged apart (quick key, ids)."""
         project = self.compose.project
         named = [Path(b) for a, b in pairwise(argv) if a == "-f"]  # the engine override too
         files = [*project.files, *named, *project.extra_env_files, project.env_file, *loaded]
-        quick = (read_inputs(self.inputs_path) or {}).get(QUICK, "")
-        return fingerprint(files, argv, self.compose.env, [f"build {quick}"])
+        return fingerprint(files, argv, self.compose.env, [])
