@@ -54,10 +54,9 @@ def run(repeat: int) -> list[Result]:
             done = subprocess.run(cli, cwd=root, env=environ, check=True, capture_output=True)
             assert b"is up to date" in done.stdout, done.stdout
 
-        def warm() -> None:
+        def warm() -> None:  # as the task: told before any plan, else by the plan
             stack = open_stack(settings, "dev", SubprocessRunner(), environ)
-            plan = stack.up_plan()
-            if stack.up_to_date(plan) is None:
+            if stack.known_up_to_date() is None and stack.up_to_date(stack.up_plan()) is None:
                 raise AssertionError("the running stack was not found up to date")
 
         try:
