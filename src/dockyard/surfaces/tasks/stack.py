@@ -164,33 +164,25 @@ def up(  # noqa: PLR0917 - one parameter per command-line option
     plain = not (dry_run or build or no_cache or extra)
     known = stack.known_up_to_date() if plain else None
     if known is not None:  # as the last up left it: not even the engine's details needed
-        notes, ready = known
-        echo(*(f"dockyard: {note}" for note in notes))
-        _up_to_date(stack, ready)
-        return
-    plan = stack.up_plan(build=build, no_cache=no_cache, extra=extra, waiting=waiting)
-    if dry_run:
-        _show(plan)
-        return
-    for note in plan.notes:
-        echo(f"dockyard: {note}")
-    current = stack.up_to_date(plan)
-    if current is not None:
-        _up_to_date(stack, current)
-        return
-    ready = stack.run_plan(plan, output=_print)
-    note = stack.ownership_note()
-    if note:
-        echo(f"dockyard: note: {note}")
-    echo(*(f"  {line}" for line in ready))
-    echo(f"{stack.env.name} is up (compose project {stack.env.project_name})")
-
-
-def _up_to_date(stack: Stack, ready: Sequence[str]) -> None:
-    echo(
-        f"dockyard: {stack.env.name} is up to date: running, and nothing it was started "
-        "from changed (--force-recreate or --build to run compose anyway)"
-    )
+        echo(*(f"dockyard: {note}" for note in known[0]))
+        ready: list[str] | None = known[1]
+    else:
+        plan = stack.up_plan(build=build, no_cache=no_cache, extra=extra, waiting=waiting)
+        if dry_run:
+            _show(plan)
+            return
+        echo(*(f"dockyard: {note}" for note in plan.notes))
+        ready = stack.up_to_date(plan)
+    if ready is not None:
+        echo(
+            f"dockyard: {stack.env.name} is up to date: running, and nothing it was started "
+            "from changed (--force-recreate or --build to run compose anyway)"
+        )
+    else:
+        ready = stack.run_plan(plan, output=_print)
+        note = stack.ownership_note()
+        if note:
+            echo(f"dockyard: note: {note}")
     echo(*(f"  {line}" for line in ready))
     echo(f"{stack.env.name} is up (compose project {stack.env.project_name})")
 
