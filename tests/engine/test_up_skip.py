@@ -54,6 +54,8 @@ def test_up_skips_only_while_nothing_changed(
     assert again.returncode == 0, again.stdout + again.stderr
     assert UP_TO_DATE in again.stdout and "app: running" in again.stdout
     assert "Container" not in again.stdout + again.stderr  # compose said nothing: it did not run
+    assert "image is current" not in again.stdout  # told before any plan was needed
+    assert "engine: docker-" in again.stdout  # what the engine meant, as recorded
     assert _app(docker_client, name) == started
 
     # --dry-run prints the plan, never the verdict
