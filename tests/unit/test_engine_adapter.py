@@ -74,3 +74,15 @@ def test_the_current_context_of_the_cli_config(tmp_path: Path) -> None:
 def test_a_context_without_metadata_is_one_line(tmp_path: Path) -> None:
     with pytest.raises(EngineError, match="docker context 'gone' is selected"):
         endpoint({"HOME": str(tmp_path), "DOCKER_CONTEXT": "gone"})
+
+
+def test_local_platform_is_what_the_platform_module_says() -> None:
+    import platform
+
+    from dockyard.adapters.engine import local_platform
+
+    system = platform.system().lower()
+    expected = "wsl" if system == "linux" and "microsoft" in platform.release().lower() else system
+    assert local_platform({}) == expected
+    if system == "linux":
+        assert local_platform({"WSL_DISTRO_NAME": "Ubuntu"}) == "wsl"

@@ -171,3 +171,42 @@ def test_help_into_a_closed_pipe_has_no_traceback() -> None:
     err = raw.decode()
     assert "Traceback" not in err and "BrokenPipeError" not in err
     assert proc.returncode in (0, 141)
+
+
+class _WholeNamespace(DockyardProgram):
+    """The program as Invoke parses: every task's context."""
+
+    def _make_parser(self) -> Any:
+        return super(DockyardProgram, self)._make_parser()
+
+
+def _parse(program_class: type[DockyardProgram], argv: list[str]) -> Any:
+    program = program_class(namespace=build_namespace(["dev", "test", "ci"]), name="dockyard")
+    program.create_config()
+    program.parse_core(argv)
+    program.parse_collection()
+    try:
+        program.parse_tasks()
+    except BaseException as exc:  # noqa: BLE001 - the error is the outcome compared
+        return f"{type(exc).__name__}: {exc}"
+    return [(ctx.name, {k: a.value for k, a in ctx.args.items()}) for ctx in program.tasks]
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["dev.up"],
+        ["dev.up", "--timeout", "dev.down", "dev.logs", "-f"],  # a value that names a task
+        ["dev.up", "--profile", "a", "--profile", "b", "test.down", "--volumes"],
+        ["env.explain", "dev.up"],  # a positional value that names a task
+        ["dev.up", "dev.dwn"],
+        ["dev.pu"],
+        ["check", "--format", "json"],
+    ],
+)
+def test_the_parse_of_the_named_tasks_is_the_parse_of_all(
+    root: Path, monkeypatch: pytest.MonkeyPatch, words: list[str]
+) -> None:
+    monkeypatch.chdir(root)
+    argv = ["dockyard", *words]
+    assert _parse(DockyardProgram, argv) == _parse(_WholeNamespace, argv)

@@ -1,13 +1,18 @@
-"""The container engine, through the Docker SDK: one interface, errors mapped.
+"""The container engine: one interface, errors mapped.
 
 Every engine API call dockyard makes (info, version, images, containers, logs, exec,
 pull, throwaway containers) goes through :class:`Engine`; orchestration goes through
-the compose CLI (:mod:`dockyard.adapters.compose`). :class:`DockerEngine` is the real
-one; :class:`dockyard.testing.FakeEngine` stands in for it in tests. SDK errors become
+the compose CLI (:mod:`dockyard.adapters.compose`). :func:`connect` gives the real
+one: :class:`~dockyard.adapters.engine_http.HttpEngine` (the standard library's HTTP
+client over the engine's socket) for the queries, with :class:`DockerEngine` (the
+Docker SDK) created on first use for exec, pull and throwaway containers, and for
+every call where the engine is reached over ssh, a named pipe or TLS.
+:class:`dockyard.testing.FakeEngine` stands in for both in tests. Errors become
 :class:`~dockyard.errors.EngineError` (the engine cannot be used) or
 :class:`~dockyard.errors.CommandError` (a throwaway container exited non-zero).
 
-``docker`` is imported lazily so that listing tasks stays fast::
+``docker`` is imported only when the SDK is needed, so that listing tasks and ``up``
+on a running stack stay fast::
 
     engine = connect(os.environ)
     labels = engine.image_labels("proj-dev-app")   # None when the image is missing
@@ -21,7 +26,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from hashlib import sha256
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from dockyard.errors import CommandError, EngineError
 
@@ -34,9 +39,11 @@ __all__ = [
     "Endpoint",
     "Engine",
     "Exec",
+    "ImageIds",
     "connect",
     "endpoint",
     "local_platform",
+    "sdk_connect",
 ]
 
 DEFAULT_HOST = "unix:///var/run/docker.sock"
@@ -146,11 +153,37 @@ def _current_context(config_dir: Path) -> str | None:
     return str(value) if value else None
 
 
-def connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerEngine:
-    """A connected :class:`DockerEngine` for the engine :func:`endpoint` names.
+@runtime_checkable
+class ImageIds(Protocol):
+    """An engine that tells an image's id (both real engines do)."""
 
-    Raises :class:`EngineError` with one actionable line when the engine is not
-    running, the socket refuses this user, or the host is malformed.
+    def image_id(self, name: str) -> str | None:
+        """The id (``sha256:...``) of local image ``name``; None when there is no such image."""
+
+
+def connect(environ: Mapping[str, str], *, timeout: int = 60) -> Engine:
+    """The :class:`Engine` for the engine :func:`endpoint` names.
+
+    Over a Unix socket or plain TCP the queries go through the standard library's HTTP
+    client, and the Docker SDK is imported only for exec, pull and throwaway containers;
+    elsewhere (ssh, named pipes, TLS) every call goes through the SDK. Raises
+    :class:`EngineError` with one actionable line when the engine is not running, the
+    socket refuses this user, or the host is malformed (at the first call that meets it).
+    """
+    where = endpoint(environ)
+    if where.scheme == "unix" and not Path(where.host.removeprefix("unix://")).exists():
+        raise _engine_error(where.host, FileNotFoundError(f"No such file: {where.host}"))
+    from dockyard.adapters.engine_http import HttpEngine, serves
+
+    if serves(where, environ):
+        return HttpEngine(where, lambda: sdk_connect(environ, timeout=timeout), timeout=timeout)
+    return sdk_connect(environ, timeout=timeout)
+
+
+def sdk_connect(environ: Mapping[str, str], *, timeout: int = 60) -> DockerEngine:
+    """A connected :class:`DockerEngine` (the Docker SDK) for the engine :func:`endpoint` names.
+
+    Raises :class:`EngineError` as :func:`connect` does.
     """
     import docker
     from docker.errors import DockerException
@@ -236,6 +269,16 @@ class DockerEngine:
                 return None
             return dict(image.labels or {})
 
+    def image_id(self, name: str) -> str | None:
+        """The id of local image ``name``; None when there is no such image."""
+        from docker.errors import ImageNotFound
+
+        with self._mapped(f"inspecting image {name}"):
+            try:
+                return str(self.client.images.get(name).id)
+            except ImageNotFound:
+                return None
+
     def pull(self, name: str) -> None:
         with self._mapped(f"pulling {name}"):
             self.client.images.pull(name)
@@ -310,8 +353,13 @@ class DockerEngine:
 
 def local_platform(environ: Mapping[str, str]) -> str:
     """This host's system: ``linux``, ``wsl``, ``darwin`` or ``windows``."""
-    import platform
+    import os
 
-    system = platform.system().lower()
-    wsl = "microsoft" in platform.release().lower() or bool(environ.get("WSL_DISTRO_NAME"))
+    if hasattr(os, "uname"):  # what platform.system() reads, without importing it
+        system, release = os.uname().sysname.lower(), os.uname().release.lower()
+    else:
+        import platform
+
+        system, release = platform.system().lower(), platform.release().lower()
+    wsl = "microsoft" in release or bool(environ.get("WSL_DISTRO_NAME"))
     return "wsl" if system == "linux" and wsl else system

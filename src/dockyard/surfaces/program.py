@@ -16,9 +16,14 @@ import re
 import sys
 from collections.abc import Iterable
 
-from invoke.exceptions import Exit, ParseError
-from invoke.parser.argument import Argument
-from invoke.program import Program
+from dockyard.surfaces.startup import lean_imports
+
+with lean_imports():  # Invoke without unittest.mock and importlib.metadata: see startup
+    from invoke.exceptions import Exit, ParseError
+    from invoke.parser.argument import Argument
+    from invoke.parser.context import ParserContext
+    from invoke.parser.parser import Parser
+    from invoke.program import Program
 
 from dockyard import __version__
 from dockyard.surfaces.tasks import build_namespace
@@ -78,6 +83,30 @@ class DockyardProgram(Program):
         root = Path(override) if override else find_root(Path.cwd())
         self.config.set_project_location(str(root))
         self.config.load_project()
+
+    def _make_parser(self) -> Parser:
+        """A parser that knows the tasks the command line names (every task when none).
+
+        Invoke's parser copies every context it is given; a command names one or two
+        of dockyard's fifty tasks. Any word that names a task brings that task's
+        context, so the parse is the one the whole namespace gives: a word naming no
+        task is an option's value or a mistake, reported the same either way.
+        """
+        words = set(self.core.unparsed)
+        names = self.collection.task_names
+        wanted = [p for p, aliases in names.items() if p in words or words.intersection(aliases)]
+        if not wanted:
+            return super()._make_parser()
+        ignore = self.config.tasks.ignore_unknown_help
+        contexts = [
+            ParserContext(
+                name=primary,
+                aliases=names[primary],
+                args=self.collection[primary].get_arguments(ignore_unknown_help=ignore),
+            )
+            for primary in wanted
+        ]
+        return Parser(initial=self.initial_context, contexts=contexts)
 
     def parse_tasks(self) -> None:
         try:

@@ -9,6 +9,7 @@ no ``compose config`` call.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -102,12 +103,28 @@ class ImageFreshness:
         return inputs
 
     def _quick_key(self, record: Mapping[str, str]) -> str:
+        """The compose and env files with the variables compose reads into them, and the
+        build files' (Dockerfile, ignore file) content alone.
+
+        Compose interpolates only its own files: a ``$PATH`` in a Dockerfile's ``RUN``
+        is the build container's, and the caller's ``PATH`` must not change the key. A
+        build arg named without a value (``args: [FOO]``) takes the caller's ``FOO``.
+        """
+        import re
+
         files = [Path(f) for f in record.get(FILES, "").splitlines() if f]
-        sources = [*self.compose.project.files, self.compose.project.env_file, *files]
+        sources = [*self.compose.project.files, self.compose.project.env_file]
         extra = [*self.profiles, *(f"{k}={v}" for k, v in self.expected.build_args().items())]
         if self._engine_kind() not in ("", DEFAULT_KIND):
             extra.append(f"engine={self._engine_kind()}")
-        return quick_key(sources, self.compose.env, extra)
+        extra.append("build files " + quick_key(files, {}))
+        words: set[str] = set()
+        for path in self.compose.project.files:
+            with contextlib.suppress(OSError):
+                words.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", path.read_text("utf-8")))
+        env = self.compose.env
+        extra += [f"{name}={env[name]}" for name in sorted(words & set(env)) if name != "_"]
+        return quick_key(sources, env, extra)
 
     def changed_inputs(self) -> tuple[list[str], dict[str, str] | None]:
         """Why the build inputs differ from the last build's, and the inputs if computed."""

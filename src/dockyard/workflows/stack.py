@@ -3,7 +3,9 @@
 Each operation is a plan first (the exact compose commands, build args, env file and
 variables) and an action second, so ``--dry-run`` shows precisely what would run.
 Mutating operations hold a per-environment lock under ``.dockyard/``; ``up`` waits
-until the services it started are healthy or settled (:mod:`dockyard.workflows.health`).
+until the services it started are healthy or settled (:mod:`dockyard.workflows.health`),
+and on a stack that nothing changed since, has nothing to run
+(:mod:`dockyard.workflows.upstate`).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from dockyard.workflows.freshness import ImageFreshness
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
 from dockyard.workflows.plans import Plan, Step, env_lock, state_file
 from dockyard.workflows.target import EngineTargeting
+from dockyard.workflows.upstate import UpToDate
 
 if TYPE_CHECKING:
     from dockyard.adapters.engine import Engine
@@ -51,7 +54,7 @@ _ALL_PROFILES = ("--profile", "*")
 
 
 @dataclass
-class Stack(ImageFreshness, EngineTargeting):
+class Stack(ImageFreshness, EngineTargeting, UpToDate):
     """One environment of one repository, ready to plan and run compose operations."""
 
     settings: Settings
@@ -169,6 +172,9 @@ class Stack(ImageFreshness, EngineTargeting):
         waits until they are healthy or settled, and returns their states.
         """
         with self.lock():
+            starts = any(self._is_up_step(step) for step in plan.steps)
+            if starts:
+                self.forget_up()  # a failed or interrupted up leaves no record behind
             for step in plan.steps:
                 self._run_step(step, output)
                 if plan.inputs is not None and self._is_build(step):
@@ -176,7 +182,10 @@ class Stack(ImageFreshness, EngineTargeting):
             if plan.inputs is not None and not any(self._is_build(s) for s in plan.steps):
                 self._record(plan.inputs)  # unchanged, with a fresh quick key
             if plan.wait is not None:
-                return self.wait_healthy(plan.wait)
+                ready = self.wait_healthy(plan.wait)
+                if starts:
+                    self.record_up(plan)
+                return ready
         return []
 
     def _record(self, inputs: Mapping[str, str]) -> None:

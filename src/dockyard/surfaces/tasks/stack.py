@@ -128,8 +128,9 @@ def _services(service: Sequence[str] | None) -> list[str]:
     iterable=["profile"],
     help=_help(
         "profile",
-        build="build the images first, even when they are current",
+        build="build the images first, even when they are current (compose runs)",
         no_cache="build without the build cache (implies --build)",
+        force_recreate="recreate the containers even when nothing changed (compose runs)",
         timeout="seconds to wait for healthy services (key: up_timeout; default 300)",
         settle="seconds a service without healthcheck must stay running (key: settle_seconds)",
     ),
@@ -139,6 +140,7 @@ def up(  # noqa: PLR0917 - one parameter per command-line option
     c: Context,
     build: bool = False,
     no_cache: bool = False,
+    force_recreate: bool = False,
     timeout: str | None = None,
     settle: str | None = None,
     profile: list[str] | None = None,
@@ -151,24 +153,36 @@ def up(  # noqa: PLR0917 - one parameter per command-line option
     ignore file or compose build section (args, target) that changed since. Waits until
     every service is healthy (healthcheck) or has stayed running for the settle time;
     a service that exits or turns unhealthy fails the task (exit 1) with its last log
-    lines. `dockyard dev.up -- --force-recreate` passes words to `compose up`.
+    lines. When the stack is running and healthy and nothing it was started from
+    changed (compose and env files, images, options), says "up to date" and runs no
+    compose at all; --force-recreate or --build make compose run.
+    `dockyard dev.up -- ARGS` passes words to `compose up` (compose runs).
     """
     stack = _stack(c, env, profile)
-    plan = stack.up_plan(
-        build=build,
-        no_cache=no_cache,
-        extra=_remainder(c),
-        waiting=stack.waiting(_seconds(timeout, "--timeout"), _seconds(settle, "--settle")),
-    )
-    if dry_run:
-        _show(plan)
-        return
-    for note in plan.notes:
-        echo(f"dockyard: {note}")
-    ready = stack.run_plan(plan, output=_print)
-    note = stack.ownership_note()
-    if note:
-        echo(f"dockyard: note: {note}")
+    extra = [*(["--force-recreate"] if force_recreate else []), *_remainder(c)]
+    waiting = stack.waiting(_seconds(timeout, "--timeout"), _seconds(settle, "--settle"))
+    plain = not (dry_run or build or no_cache or extra)
+    known = stack.known_up_to_date() if plain else None
+    if known is not None:  # as the last up left it: not even the engine's details needed
+        echo(*(f"dockyard: {note}" for note in known[0]))
+        ready: list[str] | None = known[1]
+    else:
+        plan = stack.up_plan(build=build, no_cache=no_cache, extra=extra, waiting=waiting)
+        if dry_run:
+            _show(plan)
+            return
+        echo(*(f"dockyard: {note}" for note in plan.notes))
+        ready = stack.up_to_date(plan)
+    if ready is not None:
+        echo(
+            f"dockyard: {stack.env.name} is up to date: running, and nothing it was started "
+            "from changed (--force-recreate or --build to run compose anyway)"
+        )
+    else:
+        ready = stack.run_plan(plan, output=_print)
+        note = stack.ownership_note()
+        if note:
+            echo(f"dockyard: note: {note}")
     echo(*(f"  {line}" for line in ready))
     echo(f"{stack.env.name} is up (compose project {stack.env.project_name})")
 
@@ -185,6 +199,7 @@ def down(c: Context, volumes: bool = False, env: str | None = None, dry_run: boo
     if dry_run:
         _show(plan)
         return
+    stack.forget_up()
     stack.run_plan(plan, output=_print)
 
 
@@ -366,6 +381,7 @@ def clean(c: Context, env: str | None = None, dry_run: bool = False) -> None:
     if dry_run:
         _show(plan)
         return
+    stack.forget_up()
     stack.run_plan(plan, output=_print)
     stack.inputs_path.unlink(missing_ok=True)
 
