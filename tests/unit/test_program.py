@@ -210,3 +210,20 @@ def test_the_parse_of_the_named_tasks_is_the_parse_of_all(
     monkeypatch.chdir(root)
     argv = ["dockyard", *words]
     assert _parse(DockyardProgram, argv) == _parse(_WholeNamespace, argv)
+
+
+def test_every_task_help_says_what_it_does_and_masks_nothing(tmp_path: Path) -> None:
+    names = sorted(build_namespace().task_names)
+    for name in names:
+        done = subprocess.run(
+            [sys.executable, "-m", "dockyard", name, "--help"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, (name, done.stderr)
+        docstring = done.stdout.split("Docstring:", 1)[1].split("Options:", 1)[0]
+        assert docstring.strip(), name
+        assert "********" not in done.stdout, (name, done.stdout)

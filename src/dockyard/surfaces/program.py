@@ -15,6 +15,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable
+from typing import Any
 
 from dockyard.surfaces.startup import lean_imports
 
@@ -123,6 +124,7 @@ class DockyardProgram(Program):
             raise self._usage(exc) from None
 
     def run(self, argv: list[str] | None = None, exit: bool = True) -> None:
+        argv = _help_first(list(sys.argv if argv is None else argv), self.namespace)
         try:
             super().run(argv, exit)
             sys.stdout.flush()
@@ -149,6 +151,20 @@ class DockyardProgram(Program):
         if collection is None:
             return []
         return [*collection.task_names, *(a for v in collection.task_names.values() for a in v)]
+
+
+def _help_first(argv: list[str], namespace: Any) -> list[str]:
+    """``TASK --help`` as ``--help TASK``: Invoke's parser would take ``--help`` as the
+    value of a task's positional argument (``env.explain --help``)."""
+    for index, word in enumerate(argv[2:], start=2):
+        if word in ("-h", "--help") and namespace is not None:
+            task = argv[index - 1]
+            if task in namespace.task_names or any(
+                task in aliases for aliases in namespace.task_names.values()
+            ):
+                return [argv[0], *argv[1 : index - 1], word, task, *argv[index + 1 :]]
+            break
+    return argv
 
 
 def main(argv: list[str] | None = None) -> None:

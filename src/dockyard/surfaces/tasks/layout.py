@@ -11,20 +11,22 @@ import os
 import signal
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
-from dockyard.adapters.runner import Runner
-from dockyard.domain.layout.behaviour import (
-    BehaviourChanged,
-    EnvironmentResult,
-    Verification,
-)
-from dockyard.domain.layout.behaviour import Compose as ComposeCall
 from dockyard.errors import PlanError, UsageError
 from dockyard.surfaces.cli import echo, guarded
+
+if TYPE_CHECKING:  # the layout domain loads when a layout task runs, not at start-up
+    from dockyard.adapters.runner import Runner
+    from dockyard.domain.layout.behaviour import Compose as ComposeCall
+    from dockyard.domain.layout.behaviour import (
+        EnvironmentResult,
+        Verification,
+    )
 
 __all__ = ["KILL_AFTER_STEP", "collection", "init", "migrate", "rollback"]
 
@@ -206,6 +208,8 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
 @contextlib.contextmanager
 def _showing_differences() -> Iterator[None]:
     """Print each environment's verdict when the comparison refuses the migration."""
+    from dockyard.domain.layout.behaviour import BehaviourChanged
+
     try:
         yield
     except BehaviourChanged as exc:
@@ -238,6 +242,7 @@ def _resume_migration(
 
 def _compose_call(runner: Runner, environ: Mapping[str, str]) -> ComposeCall:
     from dockyard.adapters.compose import detect_compose
+    from dockyard.domain.layout.behaviour import Compose as ComposeCall
     from dockyard.domain.layout.behaviour import compose_environ
     from dockyard.errors import EngineError
 

@@ -31,7 +31,7 @@ __all__ = ["collection_for"]
 
 _DRY = "print what would run (commands, build args, env file, variables); change nothing"
 _ENV = "the environment; must be this collection's own (given for scripts' sake)"
-_PROFILE = "a compose profile to enable (repeat or comma-separate; key: profiles)"
+_PROFILE = "a compose profile to enable (repeat or comma-separate; setting `profiles`)"
 _SERVICE = "the service (default: the environment's main service)"
 _HELP = {"dry_run": _DRY, "env": _ENV, "profile": _PROFILE}
 
@@ -131,8 +131,8 @@ def _services(service: Sequence[str] | None) -> list[str]:
         build="build the images first, even when they are current (compose runs)",
         no_cache="build without the build cache (implies --build)",
         force_recreate="recreate the containers even when nothing changed (compose runs)",
-        timeout="seconds to wait for healthy services (key: up_timeout; default 300)",
-        settle="seconds a service without healthcheck must stay running (key: settle_seconds)",
+        timeout="seconds to wait for healthy services (setting `up_timeout`; default 300)",
+        settle="seconds a service without healthcheck must stay running (setting `settle_seconds`)",
     ),
 )
 @guarded
