@@ -127,7 +127,8 @@ class FakeEngine:
     """An :class:`~dockyard.adapters.engine.Engine` answering from scripted payloads.
 
     ``info``/``version`` are the engine's payloads (record real ones with
-    ``docker system info --format json``); ``images`` maps image names to labels;
+    ``docker system info --format json``); ``images`` maps image names to labels, and
+    ``image_ids`` to their ids (an image without one gets an id made from its name);
     containers carry ``Labels`` and an ``inspect`` payload. ``exec_results`` answer
     :meth:`exec` in order; ``run_hook`` plays a throwaway container (it receives the
     call's arguments and returns its output, or raises). Every call is recorded in
@@ -138,6 +139,7 @@ class FakeEngine:
     info_payload: dict[str, Any] = field(default_factory=dict)
     version_payload: dict[str, Any] = field(default_factory=dict)
     images: dict[str, dict[str, str]] = field(default_factory=dict)
+    image_ids: dict[str, str] = field(default_factory=dict)
     endpoint: Endpoint = field(
         default_factory=lambda: Endpoint("unix:///var/run/docker.sock", "default socket")
     )
@@ -186,6 +188,17 @@ class FakeEngine:
         self._call("image_labels", name)
         labels = self.images.get(name)
         return None if labels is None else dict(labels)
+
+    def image_id(self, name: str) -> str | None:
+        """The id of local image ``name`` (see ``image_ids``), or None."""
+        import hashlib
+
+        self._call("image_id", name)
+        if name in self.image_ids:
+            return self.image_ids[name]
+        if name in self.images:
+            return "sha256:" + hashlib.sha256(name.encode()).hexdigest()
+        return None
 
     def pull(self, name: str) -> None:
         from dockyard.errors import EngineError

@@ -86,3 +86,18 @@ def test_local_platform_is_what_the_platform_module_says() -> None:
     assert local_platform({}) == expected
     if system == "linux":
         assert local_platform({"WSL_DISTRO_NAME": "Ubuntu"}) == "wsl"
+
+
+def test_the_shipped_fake_tells_image_ids_as_the_real_engines_do() -> None:
+    from dockyard.adapters.engine import ImageIds
+    from dockyard.testing import FakeEngine
+
+    fake = FakeEngine(images={"shop-dev-app": {}}, image_ids={"pinned": "sha256:abc"})
+    assert isinstance(fake, ImageIds)
+    assert fake.image_id("pinned") == "sha256:abc"
+    made = fake.image_id("shop-dev-app")
+    assert made is not None
+    assert made.startswith("sha256:")
+    assert made == fake.image_id("shop-dev-app")  # stable, as an id is
+    assert fake.image_id("absent") is None
+    assert ("image_id", ("absent",)) in fake.calls
