@@ -40,7 +40,9 @@ def _repo(tmp_path: Path, name: str, fresh: bool) -> Path:
     return root
 
 
-def _config(root: Path, *args: str) -> Any:
+def compose_config(root: Path, *args: str) -> dict[str, Any] | str:
+    """``docker compose ARGS config`` in ``root`` as plain compose runs it: the resolved
+    stack, or compose's error."""
     docker_bin = shutil.which("docker")
     assert docker_bin is not None
     done = subprocess.run(
@@ -52,8 +54,16 @@ def _config(root: Path, *args: str) -> Any:
         timeout=60,
         check=False,
     )
-    assert done.returncode == 0, (args, done.stderr)
-    return json.loads(done.stdout)
+    if done.returncode != 0:
+        return done.stderr
+    data: dict[str, Any] = json.loads(done.stdout)
+    return data
+
+
+def _config(root: Path, *args: str) -> Any:
+    found = compose_config(root, *args)
+    assert not isinstance(found, str), (args, found)
+    return found
 
 
 def _make_targets(text: str) -> list[str]:

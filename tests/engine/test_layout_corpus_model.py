@@ -16,19 +16,16 @@ developer's checkout and in a fresh clone:
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from dockyard.domain.layout.invariant import compare_configs
 from tests.corpus_support import FIXTURES, Fixture, fresh_clone, load, materialize
 from tests.engine.stackutil import dockyard
-from tests.engine.test_layout_corpus import _check_makefile, planned_argv
+from tests.engine.test_layout_corpus import _check_makefile, compose_config, planned_argv
 from tests.flat_repo import manifest
 
 if TYPE_CHECKING:
@@ -46,24 +43,6 @@ def _tree(root: Path) -> dict[str, tuple[str, int]]:
     return {
         k: v for k, v in manifest(root).items() if k.split("/", 1)[0] not in (".git", ".dockyard")
     }
-
-
-def _compose_config(root: Path, args: list[str]) -> dict[str, Any] | str:
-    docker_bin = shutil.which("docker")
-    assert docker_bin is not None
-    done = subprocess.run(
-        [docker_bin, "compose", *args, "config", "--format", "json"],
-        cwd=root,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    if done.returncode != 0:
-        return done.stderr
-    data: dict[str, Any] = json.loads(done.stdout)
-    return data
 
 
 def _moves(root: Path) -> dict[str, str]:
@@ -90,7 +69,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
     fixture = load(name)
     root = _checkout(tmp_path, name, fresh)
     original = _tree(root)
-    before = {env: _compose_config(root, fixture.compose_args(env)) for env in fixture.environments}
+    before = {env: compose_config(root, *fixture.compose_args(env)) for env in fixture.environments}
 
     done = dockyard(root, "layout.migrate")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -114,7 +93,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         assert not isinstance(before[env], str), (env, before[env])
         argv = planned_argv(root, env)
         assert argv[:2] == ["-p", fixture.project_names[env]], (env, argv)
-        after = _compose_config(root, argv[2:])
+        after = compose_config(root, *argv[2:])
         assert not isinstance(after, str), (env, argv, after)
         old = before[env]
         assert isinstance(old, dict)

@@ -69,6 +69,12 @@ def apply_verified(
         verification = compare_trees(
             compose, before, after, envs, plan.moves(), expected=plan.expected
         )
+    _refuse_changes(root, verification, accept_changes=accept_changes)
+    return outcome, verification
+
+
+def _refuse_changes(root: Path, verification: Verification, *, accept_changes: bool) -> None:
+    """Roll back and raise :class:`BehaviourChanged` when what compose runs changed."""
     if verification.differences and not accept_changes:
         rollback(root, force=True)
         raise BehaviourChanged(
@@ -76,7 +82,6 @@ def apply_verified(
             "differences); rolled back, nothing changed (--accept-changes keeps them)",
             verification.results,
         )
-    return outcome, verification
 
 
 def resume_verified(
@@ -109,13 +114,7 @@ def resume_verified(
         verification = compare_trees(
             compose, before, after, envs, plan.moves(), expected=plan.expected
         )
-    if verification.differences and not accept_changes:
-        rollback(root, force=True)
-        raise BehaviourChanged(
-            f"the migration changes what compose runs ({len(verification.differences)} "
-            "differences); rolled back, nothing changed (--accept-changes keeps them)",
-            verification.results,
-        )
+    _refuse_changes(root, verification, accept_changes=accept_changes)
     return outcome, verification
 
 
