@@ -124,16 +124,16 @@ MAKEFILE = """\
 
 dev-up:
 \t@echo "Starting DEVELOPMENT environment..."
-\t@docker compose -f docker-compose.dev.yml up -d
+\t@docker compose -f docker-compose.dev.yml --env-file .env.dev up -d
 
 dev-down:
-\t@docker compose -f docker-compose.dev.yml down
+\t@docker compose -f docker-compose.dev.yml --env-file .env.dev down
 
 dev-build:
-\t@docker compose -f docker-compose.dev.yml build
+\t@docker compose -f docker-compose.dev.yml --env-file .env.dev build
 
 test:
-\t@docker compose -f docker-compose.test.yml run --rm app pytest
+\t@docker compose -f docker-compose.test.yml --env-file .env.test run --rm app pytest
 
 ci-test:
 \tdocker compose -f docker-compose.ci.yml up --build --abort-on-container-exit

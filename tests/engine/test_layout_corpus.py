@@ -75,6 +75,73 @@ def _make_targets(text: str) -> list[str]:
     return names
 
 
+_VALUED = {"-f", "--file", "-p", "--project-name", "--env-file", "--profile"}
+_VALUED |= {"--project-directory", "--ansi", "--progress", "--parallel"}
+_CALL = re.compile(r"docker[ -]compose\s+(?P<args>[^;&|\n]*)")
+
+
+def _global_args(args: str) -> list[str] | None:
+    """The options before compose's subcommand (``-f x --env-file y``), or None when the
+    shell would change them (variables, substitutions)."""
+    if re.search(r"[$`]", args):
+        return None
+    words = shlex.split(args)
+    found: list[str] = []
+    while words and words[0].startswith("-"):
+        option = words.pop(0)
+        found.append(option)
+        if option in _VALUED and "=" not in option and words:
+            found.append(words.pop(0))
+    return found
+
+
+def make_compose_configs(root: Path) -> dict[str, list[dict[str, Any] | str]]:
+    """For each Makefile target, what compose resolves for each compose call ``make -n``
+    prints: the command's own files and env files, its subcommand replaced by config."""
+    makefile = root / "Makefile"
+    if not makefile.is_file():
+        return {}
+    result: dict[str, list[dict[str, Any] | str]] = {}
+    for target in _make_targets(makefile.read_text()):
+        shown = subprocess.run(
+            ["make", "-n", target],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+        calls = [_global_args(m["args"]) for m in _CALL.finditer(shown.stdout)]
+        result[target] = [compose_config(root, *args) for args in calls if args is not None]
+    return result
+
+
+def compare_make_configs(
+    before: dict[str, list[dict[str, Any] | str]],
+    after: dict[str, list[dict[str, Any] | str]],
+    root: Path,
+    moves: dict[str, str],
+) -> None:
+    """Every Makefile compose call that compose accepted before resolves the same now."""
+    for target, configs in before.items():
+        assert len(after.get(target, [])) == len(configs), (target, after.get(target))
+        for old, new in zip(configs, after[target], strict=True):
+            if isinstance(old, str):
+                continue  # compose refused it before the migration too
+            assert not isinstance(new, str), (target, new)
+            differences = compare_configs(
+                old, new, root_before=str(root), root_after=str(root), moves=moves
+            )
+            assert differences == [], (target, differences)
+
+
+def journal_moves(root: Path) -> dict[str, str]:
+    """The files the migration moved (old -> new), from the journal of its run."""
+    (journal,) = root.glob(".dockyard/layout/run-*/journal.json")
+    steps = json.loads(journal.read_text())["steps"]
+    return {s["src"]: s["dst"] for s in steps if s["op"] == "move"}
+
+
 def _check_makefile(root: Path) -> None:
     makefile = root / "Makefile"
     if not makefile.is_file():
@@ -118,6 +185,7 @@ def test_migrate_keeps_what_compose_runs(
 ) -> None:
     root = _repo(tmp_path, name, fresh)
     original = manifest(root)
+    make_before = make_compose_configs(root)
     done = dockyard(root, "layout.migrate")
     assert done.returncode == 0, done.stdout + done.stderr
     verdicts = re.findall(r"^(\S+): (unchanged|\d+ differences|not compared)", done.stdout, re.M)
@@ -126,6 +194,7 @@ def test_migrate_keeps_what_compose_runs(
     if fresh and CORPUS[name][1]:
         assert "absent (a fresh clone has none); compared with" in done.stdout
     _check_makefile(root)
+    compare_make_configs(make_before, make_compose_configs(root), root, journal_moves(root))
     back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stderr
     assert manifest(root) == original

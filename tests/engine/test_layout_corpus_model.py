@@ -9,13 +9,14 @@ developer's checkout and in a fresh clone:
 * independently: ``docker compose config`` run the way the fixture says a user runs each
   environment before, and run with the exact argv ``dockyard ENV.up --dry-run`` plans
   after, agree (paths aside), and that argv carries the stack's own project name;
-* ``make -n`` of every Makefile target names only files and tasks that exist;
+* ``make -n`` of every Makefile target names only files and tasks that exist, and each
+  compose call it prints resolves as it did before (compose config of its own files and
+  env files);
 * ``layout.rollback`` restores the tree byte for byte.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,7 +26,14 @@ import pytest
 from dockyard.domain.layout.invariant import compare_configs
 from tests.corpus_support import FIXTURES, Fixture, fresh_clone, load, materialize
 from tests.engine.stackutil import dockyard
-from tests.engine.test_layout_corpus import _check_makefile, compose_config, planned_argv
+from tests.engine.test_layout_corpus import (
+    _check_makefile,
+    compare_make_configs,
+    compose_config,
+    journal_moves,
+    make_compose_configs,
+    planned_argv,
+)
 from tests.flat_repo import manifest
 
 if TYPE_CHECKING:
@@ -43,13 +51,6 @@ def _tree(root: Path) -> dict[str, tuple[str, int]]:
     return {
         k: v for k, v in manifest(root).items() if k.split("/", 1)[0] not in (".git", ".dockyard")
     }
-
-
-def _moves(root: Path) -> dict[str, str]:
-    """The files the migration moved (old -> new), from the journal of its run."""
-    (journal,) = root.glob(".dockyard/layout/run-*/journal.json")
-    steps = json.loads(journal.read_text())["steps"]
-    return {s["src"]: s["dst"] for s in steps if s["op"] == "move"}
 
 
 def _checkout(tmp_path: Path, name: str, fresh: bool) -> Path:
@@ -70,6 +71,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
     root = _checkout(tmp_path, name, fresh)
     original = _tree(root)
     before = {env: compose_config(root, *fixture.compose_args(env)) for env in fixture.environments}
+    make_before = make_compose_configs(root)
 
     done = dockyard(root, "layout.migrate")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -86,7 +88,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
     for env in KNOWN_GAPS.get(name, set()):
         assert env not in verdicts  # the gap is known: this fails when it closes
 
-    moves = _moves(root)
+    moves = journal_moves(root)
     # the independent comparison where every file the developer has is there; in a fresh
     # clone dockyard compares with the env files created from their templates (above)
     for env in [] if fresh else sorted(_expected_envs(fixture)):
@@ -103,6 +105,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         assert differences == [], (env, argv, differences)
 
     _check_makefile(root)
+    compare_make_configs(make_before, make_compose_configs(root), root, moves)
     back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stdout + back.stderr
     assert _tree(root) == original

@@ -160,3 +160,23 @@ def test_a_half_made_compose_folder_is_not_moved(tmp_path: Path) -> None:
     (root / "compose" / "docker-compose.staging.yml").write_text("services: {}\n")
     moves = plan_migrate(root).moves()
     assert "compose/docker-compose.staging.yml" not in moves
+
+
+def test_literals_stay_where_a_command_runs_the_stack_with_other_env_files(
+    tmp_path: Path,
+) -> None:
+    root = write_flat_repo(tmp_path / "repo")
+    makefile = root / "Makefile"
+    # dev-up reads the root .env, dockyard's dev reads .env.dev: a value moved to
+    # env/.env.dev would reach only one of them
+    makefile.write_text(makefile.read_text().replace(" --env-file .env.dev up -d", " up -d"))
+    plan = plan_migrate(root)
+    edits = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    assert "DEBUG=true" not in edits.get("env/.env.dev", "")
+    assert "- DEBUG=true" in edits["compose/docker-compose.dev.yml"]
+    assert any(
+        "literal environment values stay in compose: Makefile runs docker-compose.dev.yml "
+        "with env files .env" in item
+        for item in plan.left
+    )
+    assert "TESTING=true" in edits["env/.env.test"]  # the test stack is run consistently

@@ -25,7 +25,7 @@ ENVS = {
 
 def test_a_bare_compose_gets_explicit_files_and_the_env_file() -> None:
     text = "up:\n\tdocker compose up -d\n"
-    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"], bare="dev")
+    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"], bare="dev", dotenv="env/.env.dev")
     assert new == (
         "up:\n\tdocker compose -f compose/docker-compose.dev.yml "
         "-f compose/docker-compose.dev.override.yml --env-file env/.env.dev up -d\n"
@@ -49,7 +49,7 @@ def test_pattern_targets_variables_and_options_are_kept() -> None:
 
 def test_a_given_env_file_follows_its_move_and_is_not_doubled() -> None:
     text = "m:\n\tdocker compose -f docker-compose.yml --env-file .env exec app true\n"
-    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"], bare="dev")
+    new = rewrite_commands(text, MOVES, ENVS, ["env/.env.dev"], bare="dev", dotenv="env/.env.dev")
     assert new.count("--env-file") == 1
     assert "--env-file env/.env.dev exec" in new
 
@@ -77,7 +77,7 @@ def test_ci_workflows_are_rewritten_and_scripts_listed(tmp_path: Path) -> None:
     assert "dockyard" not in makefile  # commands are kept, not replaced
 
 
-def test_a_stack_gets_every_env_file_it_reads_that_exists() -> None:
+def test_a_call_reads_the_moved_dotenv_then_the_values_moved_out_of_its_files() -> None:
     stacks = {
         "prod": (("compose/docker-compose.yml",), ("env/.env", "env/.env.prod")),
         "dev": (
@@ -87,12 +87,16 @@ def test_a_stack_gets_every_env_file_it_reads_that_exists() -> None:
     }
     text = "p:\n\tdocker compose -f docker-compose.yml build\n"
     moves = {"docker-compose.yml": "compose/docker-compose.yml"}
-    new = rewrite_commands(text, moves, stacks, ["env/.env", "env/.env.prod"])
-    assert new == (
+    existing = ["env/.env", "env/.env.prod"]
+    values = {"prod": "env/.env.prod"}
+    new = rewrite_commands(text, moves, stacks, existing, dotenv="env/.env", values=values)
+    assert new == (  # compose read .env before; the prod literals now live in env/.env.prod
         "p:\n\tdocker compose -f compose/docker-compose.yml --env-file env/.env "
         "--env-file env/.env.prod build\n"
     )
-    assert "env/.env.prod" not in rewrite_commands(text, moves, stacks, ["env/.env"])
+    plain = rewrite_commands(text, moves, stacks, existing, dotenv="env/.env")
+    assert "env/.env.prod" not in plain
+    assert "--env-file" not in rewrite_commands(text, moves, stacks, existing)  # read none
 
 
 def test_files_in_sub_folders_name_the_root_files_relatively() -> None:

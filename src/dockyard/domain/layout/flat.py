@@ -17,6 +17,7 @@ import posixpath
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
 
 from dockyard.domain.layout.behaviour import ComposeEnvironment
@@ -154,6 +155,8 @@ class Stacks:
     projects: dict[str, str]  # environment -> the compose project name it runs under
     services: dict[str, str] = field(default_factory=dict)  # environment -> main service,
     # where the model found one other than the configured default
+    keep_literals: dict[str, str] = field(default_factory=dict)  # environment -> why its
+    # literal values stay in compose (a command runs it with other env files)
     example: str | None = None  # the base file that becomes the prod example
     default: str | None = None  # the environment a bare `docker compose` runs
     notes: list[str] = field(default_factory=list)
@@ -213,12 +216,69 @@ def flat_stacks(
             )
         )
         stacks.environments.append(ComposeEnvironment(name, usable, env_files))
+        other = _other_env_files(
+            root,
+            flat,
+            usable,
+            env_files,
+            default=_is_base_stack(env.origin),
+            fresh=name in committed_envs,
+        )
+        if other is not None:
+            stacks.keep_literals[name] = other
         if _is_base_stack(env.origin) and stacks.default is None:
             stacks.default = name
         stacks.projects[name] = env.project_name
         if env.service != settings.service:
             stacks.services[name] = env.service
     return stacks
+
+
+_CALL = re.compile(r"docker[ -]compose\b(?P<args>[^;&|\n]*)")
+_MAKE_VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(?P<value>.*)$", re.M)
+
+
+def _other_env_files(
+    root: Path,
+    flat: FlatLayout,
+    files: tuple[str, ...],
+    env_files: tuple[str, ...],
+    *,
+    default: bool,
+    fresh: bool,
+) -> str | None:
+    """A project command (Makefile, CI) that runs ``files`` with env files other than
+    ``env_files`` (its ``--env-file`` list, else the ``.env`` compose reads), said; or
+    None. Literal values moved to one env file would reach one of them only. CI
+    workflows, and ``fresh`` (committed) environments, run from a fresh clone: no
+    ``.env`` there."""
+    folder = posixpath.dirname(files[0])
+    implicit = posixpath.join(folder, ".env")
+    present = (implicit,) if (root / implicit).is_file() else ()
+    for where, text in _command_texts(root, flat).items():
+        dotenv = () if fresh or where.startswith(".github/") else present
+        for call in _CALL.finditer(_expand(text)):
+            pairs = list(pairwise(call["args"].split()))
+            named = [posixpath.normpath(w) for f, w in pairs if f in ("-f", "--file")]
+            if set(named) != set(files) and (named or not default):
+                continue
+            passed = tuple(posixpath.normpath(w) for f, w in pairs if f == "--env-file")
+            if set(passed or dotenv) != set(env_files):
+                shown = ", ".join(passed or dotenv) or "none"
+                return f"{where} runs {' + '.join(files)} with env files {shown}"
+    return None
+
+
+def _expand(text: str) -> str:
+    """``text`` with simple Makefile variables (``COMPOSE = docker compose -f x``) expanded."""
+    variables = {m["name"]: m["value"].strip() for m in _MAKE_VAR.finditer(text)}
+
+    def value(match: re.Match[str]) -> str:
+        return variables.get(match["name"], match[0])
+
+    for _ in range(3):
+        text = re.sub(r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]", value, text)
+    return text
 
 
 def _is_base_stack(origin: str) -> bool:

@@ -117,7 +117,8 @@ def plan_migrate(
     plan_env_values(builder, additions, sources, committed_envs)
     private_env_files(builder, committed_envs)
     undocumented_keys(builder)
-    after = after_environments(stacks, all_moves, {e: f"env/.env.{e}" for e in additions})
+    values = {e: f"env/.env.{e}" for e in additions}
+    after = after_environments(stacks, all_moves, values)
     _plan_new_files(builder, project)
     plan_ignore_file(builder)
     fix_gitignore_file(builder, committed_envs)
@@ -130,6 +131,8 @@ def plan_migrate(
         committed_envs=committed_envs,
         stacks={a.name: (a.files, a.env_files) for a in after},
         bare=stacks.default,
+        dotenv=all_moves.get(posixpath.join(flat.folder, ".env")),
+        values=values,
     )
     if flat.requirements:
         fold_requirement_files(builder, project)
@@ -182,6 +185,12 @@ def _rewrite_compose_files(
             continue
         env = owners.get(path)
         env_file = f"env/.env.{env}" if env is not None else None
+        if env is not None and env in stacks.keep_literals:
+            env_file = None
+            builder.left.append(
+                f"{target}: literal environment values stay in compose: "
+                f"{stacks.keep_literals[env]}, dockyard with {env}'s own"
+            )
         existing = env_values(builder.read(env_file) or "") if env_file else {}
         if env is not None:
             existing.update(additions.get(env, {}))

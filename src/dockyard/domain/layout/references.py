@@ -65,15 +65,21 @@ def rewrite_commands(
     depth: int = 0,
     *,
     bare: str | None = None,
+    dotenv: str | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> str:
     """``text`` (a Makefile, a workflow) with moved paths and explicit compose files.
 
     ``stacks``: environment -> its compose files and env files after the move; ``bare``:
-    the environment a bare ``docker compose`` ran, which gets its ``-f`` files. A compose
-    call naming an environment's files gets its ``--env-file`` files that exist
-    (``existing_env_files``). ``depth``: how many folders below the root the commands
-    run (a Makefile in ``deploy/`` names the root's files ``../...``); a bare
-    ``docker compose`` there does not mean the root's file and is left alone.
+    the environment a bare ``docker compose`` ran, which gets its ``-f`` files.
+    ``dotenv``: where the ``.env`` compose read beside the files went; a compose call
+    on moved files that passed no ``--env-file`` read it, and now names it (when it is
+    among ``existing_env_files``), so the command runs as it did; so does the env file
+    the migration moved an environment's literal values to (``values``: env -> file),
+    for a call on that environment's files. ``depth``: how many
+    folders below the root the commands run (a Makefile in ``deploy/`` names the root's
+    files ``../...``); a bare ``docker compose`` there does not mean the root's file and
+    is left alone.
     """
     if depth:
         return "".join(_repath(line, moves, depth) for line in text.splitlines(keepends=True))
@@ -86,26 +92,30 @@ def rewrite_commands(
             files = "".join(f" -f {path}" for path in base)
             new = new[: found.end()] + files + new[found.end() :]
         if found and "--env-file" not in new:
-            new = _with_env_file(new, stacks, existing_env_files)
+            new = _with_env_files(new, stacks, existing_env_files, dotenv, values or {})
         out.append(new)
     return "".join(out)
 
 
-def _with_env_file(line: str, stacks: Mapping[str, Stack], existing: Collection[str]) -> str:
-    """``line`` with the ``--env-file`` files of the stack whose compose files it names."""
-    named = [
-        (len(files), env) for env, (files, _) in stacks.items() if all(f in line for f in files)
-    ]
+def _with_env_files(
+    line: str,
+    stacks: Mapping[str, Stack],
+    existing: Collection[str],
+    dotenv: str | None,
+    values: Mapping[str, str],
+) -> str:
+    """``line`` with the env files its compose call reads now, after the files it names:
+    the moved ``.env``, then the env file holding the literals moved out of them."""
+    named = {f for files, _ in stacks.values() for f in files if f in line}
     if not named:
         return line
-    env = max(named)[1]
-    files, env_files = stacks[env]
-    usable = [f for f in env_files if f in existing]
+    whole = [(len(files), env) for env, (files, _) in stacks.items() if set(files) <= named]
+    wanted = [dotenv, values.get(max(whole)[1]) if whole else None]
+    usable = [f for f in dict.fromkeys(wanted) if f is not None and f in existing]
     if not usable:
         return line
-    last = max(line.rfind(path) + len(path) for path in files)
-    added = "".join(f" --env-file {path}" for path in usable)
-    return line[:last] + added + line[last:]
+    last = max(line.rfind(path) + len(path) for path in named)
+    return line[:last] + "".join(f" --env-file {f}" for f in usable) + line[last:]
 
 
 def _targets(text: str) -> list[str]:
@@ -127,6 +137,8 @@ def plan_references(
     committed_envs: Collection[str] = ("ci",),
     stacks: Mapping[str, Stack] | None = None,
     bare: str | None = None,
+    dotenv: str | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> None:
     """Rewrite Makefiles, CI workflows and ``.devcontainer.json``; list the rest.
 
@@ -145,7 +157,9 @@ def plan_references(
         depth = rel.count("/") if rel.endswith(("akefile", ".mk", ".json")) else 0
         ci = rel.startswith(".github/") or rel == ".gitlab-ci.yml"
         usable = [p for p in existing if p in committed] if ci else existing
-        new = rewrite_commands(text, moves, stacks, usable, depth, bare=bare)
+        new = rewrite_commands(
+            text, moves, stacks, usable, depth, bare=bare, dotenv=dotenv, values=values
+        )
         if ci:
             _ci_env_files(builder, rel, new, compose_env, usable)
         if new != text:
