@@ -167,7 +167,8 @@ class BuildProject:
         (root / "tests/test_app.py").write_text("def test_value() -> None:\n    assert True\n")
         (root / "README.md").write_text("# app\n")
         (root / "docker").mkdir()
-        (root / "docker/Dockerfile").write_text(dockerfile_template("uv"))
+        # the Dockerfile for an application (no build backend, as the seed's project)
+        (root / "docker/Dockerfile").write_text(dockerfile_template("uv", package=False))
         (root / "docker/Dockerfile.dockerignore").write_text(dockerignore_template())
         (root / "docker/Seed.Dockerfile.dockerignore").write_text(SEED_IGNORE)
         (root / "compose").mkdir()
@@ -194,6 +195,7 @@ class BuildProject:
         wheels = subprocess.run(
             [sys.executable, "-m", "dockyard", "wheels"],
             cwd=self.root,
+            env={**os.environ, "BASE_IMAGE": BASE},  # the image the load into the cache uses
             check=False,
             capture_output=True,
             text=True,

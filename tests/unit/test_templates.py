@@ -16,19 +16,19 @@ def test_template_stages_user_venv_and_labels(manager: str) -> None:
     text = dockerfile_template(manager)  # type: ignore[arg-type]
     assert "@@" not in text
     stages = re.findall(r"^FROM \S+ AS (\w+)$", text, flags=re.M)
-    assert stages == ["base", "source", "development", "builder", "production"]
+    assert stages == ["base", "skeleton", "development", "builder", "production"]
     assert "ARG BASE_IMAGE=python:3.13-slim" in text
     assert "USER ${HOST_UID}:${HOST_GID}" in text
     assert "dev.dockyard.lock-hash" in text and "UV_PROJECT_ENVIRONMENT=/opt/venv" in text
     # dependencies are installed before the code is copied
     dev = text.split("AS development", 1)[1].split("AS builder", 1)[0]
     assert dev.index("RUN --mount=type=cache") < dev.index(
-        "COPY --from=source --chown=${HOST_UID}:${HOST_GID} /tmp/source/ /app/"
+        "COPY --chown=${HOST_UID}:${HOST_GID} . /app/"
     )
     # then the project itself, editable, on the skeleton of the code, then the code
     editable = dev.index('--python /opt/venv/bin/python --no-deps "$@" -e .')
     assert dev.index("/tmp/skeleton/ /app/") < editable
-    assert editable < dev.index("/tmp/source/ /app/")
+    assert editable < dev.index("COPY --chown=${HOST_UID}:${HOST_GID} . /app/")
     # the venv carries no installer, and what the root install wrote goes to the user
     assert "python3 -m venv --without-pip /opt/venv" in dev
     assert "-exec chown -h" in dev
@@ -47,8 +47,12 @@ def test_dev_and_prod_dependencies_differ() -> None:
     prod = uv.split("AS builder", 1)[1]
     assert '"$uv" export --frozen --no-hashes --no-emit-project -o' in dev
     assert '"$uv" export --frozen --no-hashes --no-emit-project --no-dev -o' in prod
-    # offline: the pins and wheels come from the wheelhouse, no index
+    # offline: the pins and wheels come from the wheelhouse, no index; it is found in
+    # the build cache under the sha256 of the lock, so one made for another lock is unused
     assert 'cp "$wheels/requirements-dev.txt"' in dev and "--no-index" in dev
+    assert 'wheels="$tools/wheels/$(sha256sum uv.lock | cut' in dev
+    assert "sha256sum poetry.lock" in dockerfile_template("poetry")
+    assert "sha256sum pyproject.toml" in dockerfile_template("pip")
     assert 'cp "$wheels/requirements.txt"' in prod
     assert "-e ." not in prod  # production installs the project, not editable
     poetry = dockerfile_template("poetry")
@@ -66,10 +70,30 @@ def test_dev_and_prod_dependencies_differ() -> None:
 
 def test_no_image_carries_the_wheelhouse() -> None:
     text = dockerfile_template("uv")
-    assert "COPY . /tmp/source\nRUN set -eu; rm -rf /tmp/source/docker/wheels;" in text
-    later = text.split("AS development", 1)[1]
-    assert "COPY . " not in later  # the code reaches images only through the source stage
-    assert "docker/wheels" not in dockerignore_template().replace("# ", "")
+    # the wheelhouse reaches the install steps through the build cache, never the
+    # build context: nothing of docker/ is mounted, and .dockerignore leaves it out
+    assert "source=docker" not in text and "/tmp/ctx-docker" not in text
+    assert text.count("RUN --mount=type=cache,target=/root/.cache,sharing=locked") == 4
+    assert "docker/wheels/" in dockerignore_template().splitlines()
+
+
+def test_the_code_path_is_one_copy() -> None:
+    """After the last step that reads the lock, each target takes the code in one COPY.
+
+    A package's skeleton stage reads the whole context (its step runs again on a code
+    change); an application's Dockerfile has none, so no RUN depends on the code.
+    """
+    for package in (True, False):
+        text = dockerfile_template("uv", package=package)
+        dev = text.split("AS development", 1)[1].split("AS builder", 1)[0]
+        tail = dev.split("COPY --chown=${HOST_UID}:${HOST_GID} . /app/", 1)[1]
+        assert "RUN " not in tail.split("CMD ", 1)[0]
+        assert ("AS skeleton" in text) is package
+        assert ("--mount=type=bind,target=/tmp/source" in text) is package
+    app = dockerfile_template("uv", package=False)
+    assert "@@" not in app and "-e ." not in app
+    assert "dockyard-project.pth" in app.split("AS builder", 1)[1]  # production too
+    assert "layout.init --force writes one that installs it" in app
 
 
 def test_compose_templates_build_a_target_from_the_base_image_arg() -> None:

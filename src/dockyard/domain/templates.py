@@ -9,7 +9,13 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Literal
 
-__all__ = ["WHEELHOUSE_REQUIREMENTS", "dockerfile_template", "dockerignore_template"]
+__all__ = [
+    "WHEELHOUSE_CACHE",
+    "WHEELHOUSE_REQUIREMENTS",
+    "dockerfile_template",
+    "dockerignore_template",
+    "wheelhouse_key_file",
+]
 
 Manager = Literal["uv", "poetry", "pip"]
 
@@ -17,18 +23,30 @@ Manager = Literal["uv", "poetry", "pip"]
 # reaches the image, and the app user never sees a root-owned cache), and the venv is
 # handed to the app user in the same layer, so the chown costs no second copy.
 # Every package manager ends in the same place: a pinned requirements file installed
-# into /opt/venv, a venv without pip (installers stay out of the image). With a
-# wheelhouse (docker/wheels/, filled on the host by `dockyard wheels` from the lock)
-# that file comes from the wheelhouse and nothing reaches for an index; otherwise the
-# lock is exported inside the build.
+# into /opt/venv, a venv without pip (installers stay out of the image).
+#
+# The wheelhouse (`dockyard wheels`, for machines without an index) reaches the build
+# through that same cache, never through the build context: `dockyard wheels` loads it
+# into /root/.cache/dockyard/wheels/<sha256 of the lock>/, so the code's path needs no
+# step to keep it out of images, and a wheelhouse made for another lock is never used.
+# Without one (online) the lock is exported inside the build and the index answers.
 #
 # The installer is uv (the image's, or one kept in the build cache), pip where uv cannot
 # be had. With uv and a lock, the installed venv is kept in the build cache too: after
 # a lock change the venv is restored from it and synced (`uv pip sync`: what the lock
 # added is installed and compiled, what it dropped removed), so a rebuild installs the
 # difference only. The kept venv is discarded when the interpreter changes.
+_WHEELHOUSE = (
+    "    set -eu; set --; tools=/root/.cache/dockyard; \\\n"
+    "    wheels=\"$tools/wheels/$(sha256sum @@LOCK@@ | cut -d' ' -f1)\"; \\\n"
+    '    if [ -f "$wheels/@@REQS@@" ]; then set -- --no-index --find-links "$wheels"; \\\n'
+    '    elif [ -d "$tools/wheels" ]; then \\\n'
+    '        echo "dockyard: no wheelhouse for this @@LOCK@@ in the build cache'
+    ' (dockyard wheels): using the index"; \\\n'
+    "    fi; \\\n"
+)
 _FIND_UV = (
-    '    uv="$(command -v uv || true)"; tools=/root/.cache/dockyard; \\\n'
+    '    uv="$(command -v uv || true)"; \\\n'
     '    if [ -z "$uv" ] && [ -x "$tools/uv/bin/uv" ]; then uv="$tools/uv/bin/uv"; fi; \\\n'
     '    if [ -z "$uv" ] && python3 -m venv "$tools/uv" \\\n'
     '        && "$tools/uv/bin/pip" install -q "$@" uv >/dev/null 2>&1; then \\\n'
@@ -39,12 +57,10 @@ _DEPS = (
     "COPY --chown=${HOST_UID}:${HOST_GID} @@FILES@@ ./\n"
     "USER root\n"
     "RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
-    "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
-    "    set -eu; wheels=/tmp/ctx-docker/wheels; set --; \\\n"
-    '    if [ -f "$wheels/@@REQS@@" ]; then set -- --no-index --find-links "$wheels"; fi; \\\n'
+    "@@WHEELHOUSE@@"
     "@@FIND_UV@@"
-    '    if [ -f "$wheels/@@REQS@@" ]; then \\\n'
-    '        echo "dockyard: installing from the wheelhouse docker/wheels (no index)"; \\\n'
+    '    if [ "$#" -gt 0 ]; then \\\n'
+    '        echo "dockyard: installing from the wheelhouse in the build cache (no index)"; \\\n'
     '        cp "$wheels/@@REQS@@" /tmp/requirements.txt; \\\n'
     "    else \\\n"
     "@@EXPORT@@"
@@ -60,8 +76,22 @@ _DEPS = (
     '        else python3 -m venv "$tools/pip" && pip="$tools/pip/bin/pip"; fi; \\\n'
     '        $pip --python /opt/venv/bin/python install "$@" -r /tmp/requirements.txt; \\\n'
     "    fi; \\\n"
+    "@@APPLICATION@@"
     "    chown -R ${HOST_UID}:${HOST_GID} /opt/venv\n"
     "USER ${HOST_UID}:${HOST_GID}"
+)
+# An application (no build backend, nothing to install): a .pth file puts /app/src, or
+# /app, on the path, decided when Python starts (the code may be bind-mounted). It needs
+# no code, so it is written with the dependencies and nothing on the code's path runs.
+_APPLICATION = (
+    "    site=$(python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])'); \\\n"
+    '    echo \'import os, sys; sys.path.append("/app/src" if os.path.isdir("/app/src")'
+    ' else "/app")\' > "$site/dockyard-project.pth"; \\\n'
+    "    if grep -q '^\\[build-system\\]' pyproject.toml; then \\\n"
+    '        echo "dockyard: pyproject.toml names a build backend, and this Dockerfile was'
+    " written for an application: the code is put on the path, not installed"
+    ' (layout.init --force writes one that installs it)"; \\\n'
+    "    fi; \\\n"
 )
 # With a lock: the kept venv (one per project name and target) is synced in place
 # (/opt/venv points at it meanwhile, so every path written stays /opt/venv), then copied
@@ -122,9 +152,7 @@ _PIP_DEV = ' + [r for r in d.get("dependency-groups", {}).get("dev", []) if isin
 _PROJECT = (
     "USER root\n"
     "RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
-    "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
-    "    set -eu; wheels=/tmp/ctx-docker/wheels; set --; \\\n"
-    '    if [ -f "$wheels/@@REQS@@" ]; then set -- --no-index --find-links "$wheels"; fi; \\\n'
+    "@@WHEELHOUSE@@"
     "    if grep -q '^\\[build-system\\]' pyproject.toml; then \\\n"
     "@@FIND_UV@@"
     '        if [ -n "$uv" ]; then \\\n'
@@ -146,55 +174,95 @@ _PROJECT = (
     "USER ${HOST_UID}:${HOST_GID}"
 )
 
+#: Where the wheelhouse lives in the build cache (a BuildKit cache mount on /root/.cache).
+WHEELHOUSE_CACHE = "/root/.cache/dockyard/wheels"
+
 #: The wheelhouse's requirement files: with the dev group, and without.
 WHEELHOUSE_REQUIREMENTS = {True: "requirements-dev.txt", False: "requirements.txt"}
 
 
-def _install(manager: Manager, *, dev: bool) -> str:
-    if manager == "uv":
-        files, export = "pyproject.toml uv.lock", _EXPORT_UV
-        flags = "" if dev else " --no-dev"
-    elif manager == "poetry":
-        files, export = "pyproject.toml poetry.lock", _EXPORT_POETRY
-        flags = " --all-groups" if dev else ""
-    else:
-        files, export = "pyproject.toml", _EXPORT_PIP
-        flags = _PIP_DEV if dev else ""
+_MANAGERS: dict[str, tuple[str, str, str, tuple[str, str]]] = {
+    # files copied for the dependency step, the file the wheelhouse is keyed by,
+    # the export, its flags (dev, production)
+    "uv": ("pyproject.toml uv.lock", "uv.lock", _EXPORT_UV, ("", " --no-dev")),
+    "poetry": ("pyproject.toml poetry.lock", "poetry.lock", _EXPORT_POETRY, (" --all-groups", "")),
+    "pip": ("pyproject.toml", "pyproject.toml", _EXPORT_PIP, (_PIP_DEV, "")),
+}
+
+
+def wheelhouse_key_file(manager: Manager) -> str:
+    """The file whose sha256 names the wheelhouse in the build cache (the lock, or
+    pyproject.toml for pip projects, which have none)."""
+    return _MANAGERS[manager][1]
+
+
+def _wheelhouse(manager: Manager, *, dev: bool) -> str:
+    return _WHEELHOUSE.replace("@@LOCK@@", _MANAGERS[manager][1]).replace(
+        "@@REQS@@", WHEELHOUSE_REQUIREMENTS[dev]
+    )
+
+
+def _install(manager: Manager, *, dev: bool, package: bool) -> str:
+    files, _, export, flags = _MANAGERS[manager]
     install = _UV_INSTALL if manager == "pip" else _UV_SYNC
     return (
-        _DEPS.replace("@@FILES@@", files)
+        _DEPS.replace("@@WHEELHOUSE@@", _wheelhouse(manager, dev=dev))
+        .replace("@@APPLICATION@@", "" if package else _APPLICATION)
+        .replace("@@FILES@@", files)
         .replace("@@FIND_UV@@", _FIND_UV)
-        .replace("@@EXPORT@@", export.replace("@@FLAGS@@", flags))
+        .replace("@@EXPORT@@", export.replace("@@FLAGS@@", flags[0 if dev else 1]))
         .replace("@@UV_INSTALL@@", install.replace("@@KIND@@", "dev" if dev else "prod"))
         .replace("@@REQS@@", WHEELHOUSE_REQUIREMENTS[dev])
     )
 
 
-def _project(*, dev: bool) -> str:
+def _project(manager: Manager, *, dev: bool) -> str:
     find_uv = "".join(f"    {line}\n" for line in _FIND_UV.splitlines())
     return (
-        _PROJECT.replace("@@FIND_UV@@", find_uv)
-        .replace("@@REQS@@", WHEELHOUSE_REQUIREMENTS[dev])
+        _PROJECT.replace("@@WHEELHOUSE@@", _wheelhouse(manager, dev=dev))
+        .replace("@@FIND_UV@@", find_uv)
         .replace("@@EDITABLE@@", "-e " if dev else "")
     )
 
 
-def dockerfile_template(package_manager: Manager) -> str:
+def dockerfile_template(package_manager: Manager, *, package: bool = True) -> str:
     """The UID-aware multi-stage Dockerfile for ``package_manager`` (uv, poetry, pip).
+
+    ``package``: the project is a package (``pyproject.toml`` names a build backend) and
+    is installed, editable in development, from a skeleton of the code. Without one (an
+    application, as uv calls a project it does not install), ``package=False`` gives a
+    Dockerfile with no skeleton and no install step: the code is put on the path, and a
+    change to the code rebuilds with one copy.
 
     >>> "ARG BASE_IMAGE" in dockerfile_template("uv")
     True
+    >>> "AS skeleton" in dockerfile_template("uv", package=False)
+    False
     """
     if package_manager not in ("uv", "poetry", "pip"):
         raise ValueError(f"unknown package manager {package_manager!r}")
     text = files("dockyard.templates").joinpath("Dockerfile").read_text(encoding="utf-8")
+    text = _package_blocks(text, keep=package)
     return (
         text.replace("@@PM@@", package_manager)
-        .replace("@@INSTALL_DEV@@", _install(package_manager, dev=True))
-        .replace("@@INSTALL_PROD@@", _install(package_manager, dev=False))
-        .replace("@@INSTALL_PROJECT_DEV@@", _project(dev=True))
-        .replace("@@INSTALL_PROJECT_PROD@@", _project(dev=False))
+        .replace("@@INSTALL_DEV@@", _install(package_manager, dev=True, package=package))
+        .replace("@@INSTALL_PROD@@", _install(package_manager, dev=False, package=package))
+        .replace("@@INSTALL_PROJECT_DEV@@", _project(package_manager, dev=True))
+        .replace("@@INSTALL_PROJECT_PROD@@", _project(package_manager, dev=False))
     )
+
+
+def _package_blocks(text: str, *, keep: bool) -> str:
+    """Keep (``keep``) or drop the lines between ``@@PACKAGE:BEGIN@@`` and ``@@PACKAGE:END@@``."""
+    out: list[str] = []
+    inside = False
+    for line in text.splitlines(keepends=True):
+        marker = line.strip()
+        if marker in ("@@PACKAGE:BEGIN@@", "@@PACKAGE:END@@"):
+            inside = marker.endswith("BEGIN@@")
+        elif keep or not inside:
+            out.append(line)
+    return "".join(out)
 
 
 def dockerignore_template() -> str:
