@@ -28,7 +28,15 @@ from pathlib import Path
 
 from dockyard.domain.templates import dockerfile_template, dockerignore_template
 
-__all__ = ["BASE", "KINDS", "SEED", "BuildProject", "cached_steps", "prefix"]
+__all__ = [
+    "BASE",
+    "KINDS",
+    "SEED",
+    "BuildProject",
+    "cached_steps",
+    "prefix",
+    "reused_up_to_the_code",
+]
 
 BASE = os.environ.get("DOCKYARD_TEST_BASE_IMAGE", "local/python-base:bookworm")
 
@@ -145,6 +153,23 @@ def cached_steps(log: str) -> list[str]:
         elif rest.strip() == "CACHED" and head in names:
             cached.append(names[head])
     return cached
+
+
+def reused_up_to_the_code(log: str, stage: str = "development") -> bool:
+    """Did every step of ``stage`` but its last (the code's copy) come from the cache?"""
+    cached = set(cached_steps(log))
+    steps: dict[int, str] = {}
+    total = 0
+    for line in log.splitlines():
+        head, _, rest = line.partition(" ")
+        if not (head.startswith("#") and rest.startswith("[")):
+            continue
+        name = rest.split("]", 1)[0] + "]"
+        words = name.strip("[]").split()
+        if len(words) >= 2 and words[-2] == stage and "/" in words[-1]:
+            index, _, of = words[-1].partition("/")
+            steps[int(index)], total = name, int(of)
+    return total > 1 and all(steps.get(i) in cached for i in range(1, total))
 
 
 class BuildProject:
