@@ -1,8 +1,8 @@
 """P9: `dockyard ci.test` end to end vs the seed's `ci-test` sequence.
 
 One uv application scaffolded by ``layout.init`` (its tests run by pytest, offline from
-the wheelhouse), built with the Dockerfile ``layout.init`` writes for it. Each round changes one module, then runs, in turn (order swapped
-every round):
+the wheelhouse), built with the Dockerfile ``layout.init`` writes for it. Each round
+changes one module, then runs, in turn (order swapped every round):
 
 * the subject: ``dockyard ci.test`` (build, run until the app exits, its exit code,
   clean up);
