@@ -49,7 +49,7 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def run(repeat: int) -> list[Result]:
-    rounds = max(3, min(repeat, 7))
+    rounds = max(3, min(repeat, 15))
     name = f"{prefix()}p9-{os.getpid()}"
     env = {**os.environ, "BASE_IMAGE": BASE}
     with tempfile.TemporaryDirectory() as tmp:
