@@ -152,3 +152,4 @@ def test_a_wheelhouse_made_for_another_lock_is_not_used(
     out = done.stdout + done.stderr
     assert "no wheelhouse for this uv.lock in the build cache" in out
     assert done.returncode != 0  # the index is out of reach here: the build says so
+    assert "where no package index is reachable, run dockyard wheels" in out

@@ -83,7 +83,8 @@ def test_dev_and_prod_dependencies_differ() -> None:
     # offline: the pins and wheels come from the wheelhouse, no index; it is found in
     # the build cache under the sha256 of the lock, so one made for another lock is unused
     assert 'cp "$wheels/$reqs" /tmp/requirements.txt' in uv and "--no-index" in uv
-    assert 'wheels="$tools/wheels/$(sha256sum uv.lock | cut' in uv
+    assert 'wheels="/tmp/wheelhouse/$(sha256sum uv.lock | cut' in uv
+    assert "trap without_wheelhouse EXIT" in uv  # offline without one: the step says so
     assert "sha256sum poetry.lock" in install_script("poetry")
     assert "sha256sum pyproject.toml" in install_script("pip")
     poetry = install_script("poetry")

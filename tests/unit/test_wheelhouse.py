@@ -10,6 +10,7 @@ from invoke.config import Config
 from invoke.context import Context
 
 from dockyard.domain.config import load_settings
+from dockyard.domain.templates import dockerfile_template
 from dockyard.errors import PlanError
 from dockyard.surfaces.runtime import Runtime
 from dockyard.surfaces.tasks.wheels import wheels
@@ -124,10 +125,13 @@ def test_the_wheelhouse_is_loaded_into_the_build_cache_under_the_lock_digest(
     assert untag.argv == ("docker", "image", "rm", "-f", f"dockyard-wheels-load:{digest[:12]}")
     text = plan.writes[compose_file]
     # the cache mount the template's install steps use, the folder the template looks in
-    assert "--mount=type=cache,target=/root/.cache,sharing=locked" in text
-    home = f"/root/.cache/dockyard/wheels/{digest}"
-    assert f"mv {home}.new {home}" in text
-    assert "FROM local/base:1" in text and "$" not in text  # compose interpolates `$`
+    mount = "--mount=type=cache,id=dockyard-wheelhouse,target=/tmp/wheelhouse,sharing=locked"
+    assert mount in text and mount in dockerfile_template("uv")
+    assert f"rm -rf {digest}; mv {digest}.new {digest}" in text
+    assert "FROM local/base:1" in text
+    assert "$" not in text.replace("$$", "")  # compose interpolates a single `$`
+    checkout = hashlib.sha256(str(tmp_path.resolve()).encode()).hexdigest()[:16]
+    assert f'"$$(cat "$${{old}}checkout" 2>/dev/null)" = "{checkout}"' in text
     assert text != plan_wheelhouse(load_settings(tmp_path), environ={}).writes[compose_file]
 
     runner = FakeRunner()

@@ -11,6 +11,7 @@ from typing import Literal
 
 __all__ = [
     "WHEELHOUSE_CACHE",
+    "WHEELHOUSE_CACHE_ID",
     "WHEELHOUSE_REQUIREMENTS",
     "dockerfile_template",
     "dockerignore_template",
@@ -29,10 +30,12 @@ Manager = Literal["uv", "poetry", "pip"]
 # (installers stay out of the image).
 #
 # The wheelhouse (`dockyard wheels`, for machines without an index) reaches the build
-# through that same cache, never through the build context: `dockyard wheels` loads it
-# into /root/.cache/dockyard/wheels/<sha256 of the lock>/, so the code's path needs no
-# step to keep it out of images, and a wheelhouse made for another lock is never used.
-# Without one (online) the lock is exported inside the build and the index answers.
+# through a cache mount of its own (id dockyard-wheelhouse, on /tmp/wheelhouse), never
+# through the build context: `dockyard wheels` loads it there under the sha256 of the
+# lock, so the code's path needs no step to keep it out of images, and a wheelhouse made
+# for another lock is never used. Without one (online) the lock is exported inside the
+# build and the index answers; where that fails, the step says to run `dockyard wheels`
+# (a builder may drop its cache mounts: `docker builder prune`, garbage collection).
 #
 # The installer is uv (the image's, or one kept in the build cache), pip where uv cannot
 # be had. With uv and a lock, the installed venv is kept in the build cache too: after
@@ -106,8 +109,9 @@ for an application: the code is put on the path, not installed \
 fi
 """
 
-#: Where the wheelhouse lives in the build cache (a BuildKit cache mount on /root/.cache).
-WHEELHOUSE_CACHE = "/root/.cache/dockyard/wheels"
+#: The wheelhouse's cache mount (its id, and where the install steps mount it).
+WHEELHOUSE_CACHE_ID = "dockyard-wheelhouse"
+WHEELHOUSE_CACHE = "/tmp/wheelhouse"  # noqa: S108 (a path in the build container, not here)
 
 #: The wheelhouse's requirement files: with the dev group, and without.
 WHEELHOUSE_REQUIREMENTS = {True: "requirements-dev.txt", False: "requirements.txt"}

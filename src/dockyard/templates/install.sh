@@ -1,15 +1,24 @@
 set -eu
+without_wheelhouse() {
+    status=$?
+    if [ "$status" -ne 0 ]; then
+        echo "dockyard: the install failed with no wheelhouse for this @@LOCK@@: where no package index is reachable, run dockyard wheels (it loads docker/wheels into the build cache, which a builder may drop)" >&2
+    fi
+}
 step="$1"
 kind="$2"
 reqs=requirements.txt
 if [ "$kind" = dev ]; then reqs=requirements-dev.txt; fi
 tools=/root/.cache/dockyard
-wheels="$tools/wheels/$(sha256sum @@LOCK@@ | cut -d " " -f 1)"
+wheels="/tmp/wheelhouse/$(sha256sum @@LOCK@@ | cut -d " " -f 1)"
 set --
 if [ -f "$wheels/$reqs" ]; then
     set -- --no-index --find-links "$wheels"
-elif [ -d "$tools/wheels" ] && [ "$step" = deps ]; then
-    echo "dockyard: no wheelhouse for this @@LOCK@@ in the build cache (dockyard wheels): using the index"
+elif [ "$step" = deps ]; then
+    if [ -n "$(ls -A /tmp/wheelhouse)" ]; then
+        echo "dockyard: no wheelhouse for this @@LOCK@@ in the build cache (dockyard wheels): using the index"
+    fi
+    trap without_wheelhouse EXIT
 fi
 uv="$(command -v uv || true)"
 if [ -z "$uv" ] && [ -x "$tools/uv/bin/uv" ]; then uv="$tools/uv/bin/uv"; fi

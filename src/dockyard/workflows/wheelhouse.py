@@ -9,7 +9,7 @@ a proxy, this project's own test machines), the image installs from ``docker/whe
 * the wheels of both, built or downloaded by the host's pip (``pip wheel``);
 * the wheels of ``[build-system].requires`` (and what backends ask for an editable
   install), so the project itself installs offline;
-* then the folder is loaded into BuildKit's cache (the cache mount on ``/root/.cache``
+* then the folder is loaded into BuildKit's cache (the cache mount ``dockyard-wheelhouse``
   that the Dockerfile template's install steps use), under the sha256 of the lock: a
   one-step build through compose whose context is the folder. The template finds it
   there, so the build context never carries the wheelhouse (``.dockerignore`` leaves
@@ -19,6 +19,8 @@ a proxy, this project's own test machines), the image installs from ``docker/whe
 Wheels are made for the host's Python: use a base image with the same minor version
 (binary wheels of another version do not install). The load runs in the base image
 (``BASE_IMAGE`` from the process environment or the default environment's env file).
+A builder may drop its cache mounts (``docker builder prune``, its garbage collection):
+the install step then says to run ``dockyard wheels`` again, which reloads the folder.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dockyard.domain.config import Settings
 from dockyard.domain.envfiles import read_env_file
 from dockyard.domain.templates import (
     WHEELHOUSE_CACHE,
+    WHEELHOUSE_CACHE_ID,
     WHEELHOUSE_REQUIREMENTS,
     wheelhouse_key_file,
 )
@@ -128,7 +131,8 @@ def plan_wheelhouse(
     key = _digest(root / wheelhouse_key_file(manager))
     base = base_image(settings, environ)
     load = folder / LOAD_FILE
-    writes[load] = load_compose(key, base, nonce=str(time.time_ns()))
+    checkout = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    writes[load] = load_compose(key, base, nonce=str(time.time_ns()), checkout=checkout)
     project = ("-p", f"dockyard-wheels-{key[:12]}", "-f", str(load))
     steps += [
         Step((*compose, *project, "build"), "load the wheelhouse into the build cache"),
@@ -142,14 +146,14 @@ def load_image(key: str) -> str:
     return f"dockyard-wheels-load:{key[:12]}"
 
 
-def load_compose(key: str, base: str, *, nonce: str) -> str:
+def load_compose(key: str, base: str, *, nonce: str, checkout: str = "") -> str:
     """A compose file whose build copies the folder into ``WHEELHOUSE_CACHE/<key>``.
 
-    The cache mount is the one the Dockerfile template's install steps use (its id is
-    its target, ``/root/.cache``; ``locked``, as there, so one record serves both).
-    ``nonce`` makes the step run every time, so a cache that lost the folder gets it
-    back. Folders not loaded for 30 days are dropped. No ``$`` anywhere: compose would
-    interpolate it.
+    The cache mount is the one the Dockerfile template's install steps use (same id,
+    ``locked`` as there, so one record serves both). ``nonce`` makes the step run every
+    time, so a cache that lost the folder gets it back. A checkout keeps one wheelhouse
+    (``checkout`` names it): the one loaded before, for an older lock, goes, and so do
+    wheelhouses not loaded for 30 days. Every ``$`` is doubled: compose interpolates.
     """
     home = f"{WHEELHOUSE_CACHE}/{key}"
     return (
@@ -162,17 +166,24 @@ def load_compose(key: str, base: str, *, nonce: str) -> str:
         "      dockerfile_inline: |\n"
         f"        FROM {base}\n"
         "        USER root\n"
-        "        RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
-        "            --mount=type=bind,target=/tmp/wheelhouse \\\n"
-        f"            set -eu; mkdir -p {WHEELHOUSE_CACHE}; \\\n"
-        f"            find {WHEELHOUSE_CACHE} -mindepth 1 -maxdepth 1 -type d -mtime +30 \\\n"
-        "                -exec rm -rf {} +; \\\n"
-        f"            rm -rf {home}.new; mkdir {home}.new; \\\n"
-        "            find /tmp/wheelhouse -maxdepth 1 -type f \\\n"
+        f"        RUN --mount=type=cache,id={WHEELHOUSE_CACHE_ID},target={WHEELHOUSE_CACHE},"
+        "sharing=locked \\\n"
+        "            --mount=type=bind,target=/tmp/load \\\n"
+        f"            set -eu; cd {WHEELHOUSE_CACHE}; \\\n"
+        "            for old in */; do \\\n"
+        f'                if [ "$$(cat "$${{old}}checkout" 2>/dev/null)" = "{checkout}" ] \\\n'
+        '                    || [ -n "$$(find "$$old" -maxdepth 0 -mtime +30 2>/dev/null)" ]; \\\n'
+        "                then \\\n"
+        '                    rm -rf "$$old"; \\\n'
+        "                fi; \\\n"
+        "            done; \\\n"
+        f"            rm -rf {key}.new; mkdir {key}.new; \\\n"
+        "            find /tmp/load -maxdepth 1 -type f \\\n"
         "                \\( -name '*.whl' -o -name 'requirements*.txt' \\) \\\n"
-        f"                -exec cp {{}} {home}.new/ \\; ; \\\n"
-        f"            rm -rf {home}; mv {home}.new {home}; \\\n"
-        f"            echo 'dockyard: wheelhouse loaded (load {nonce})'\n"
+        f"                -exec cp {{}} {key}.new/ \\; ; \\\n"
+        f"            echo {checkout} > {key}.new/checkout; \\\n"
+        f"            rm -rf {key}; mv {key}.new {key}; \\\n"
+        f"            echo 'dockyard: wheelhouse loaded into {home} (load {nonce})'\n"
     )
 
 
