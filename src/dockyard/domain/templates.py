@@ -157,6 +157,22 @@ def _installer(script: str) -> str:
     return f"RUN mkdir -p /tmp/dockyard && printf '%s\\n' \\\n{body}    > /tmp/dockyard/install.sh"
 
 
+_STAGES = {
+    True: (
+        "# Stages: base (user, venv outside every bind mount) -> development (dependencies\n"
+        "# from the lock file with the dev group, the project installed editable from the\n"
+        "# skeleton stage's copy of the code, then the code); builder -> production (no dev\n"
+        "# dependencies). Both install with the script the installer stage writes."
+    ),
+    False: (
+        "# Stages: base (user, venv outside every bind mount) -> development (dependencies\n"
+        "# from the lock file with the dev group, then the code, put on the path: an\n"
+        "# application is not installed); builder -> production (no dev dependencies).\n"
+        "# Both install with the script the installer stage writes."
+    ),
+}
+
+
 def dockerfile_template(package_manager: Manager, *, package: bool = True) -> str:
     """The UID-aware multi-stage Dockerfile for ``package_manager`` (uv, poetry, pip).
 
@@ -178,6 +194,7 @@ def dockerfile_template(package_manager: Manager, *, package: bool = True) -> st
     script = install_script(package_manager, package=package)
     return (
         text.replace("@@PM@@", package_manager)
+        .replace("@@STAGES@@", _STAGES[package])
         .replace("@@FILES@@", _MANAGERS[package_manager][0])
         .replace("@@INSTALLER@@", _installer(script))
     )
