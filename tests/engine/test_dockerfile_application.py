@@ -94,6 +94,7 @@ def application(
     (root / "compose/compose.yml").write_text(COMPOSE.format(image=image, base=base_image))
     compose = ["docker", "compose", "-p", name, "-f", str(root / "compose/compose.yml")]
     yield root, compose
+    _run(root, *compose, "down", "--remove-orphans", TARGET="development")  # `run`'s network
     for found in docker_client.images.list(name=image):
         docker_client.images.remove(str(found.id), force=True)
     shutil.rmtree(root, ignore_errors=True)
