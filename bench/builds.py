@@ -28,7 +28,15 @@ from pathlib import Path
 
 from dockyard.domain.templates import dockerfile_template, dockerignore_template
 
-__all__ = ["BASE", "KINDS", "SEED", "BuildProject", "cached_steps", "prefix"]
+__all__ = [
+    "BASE",
+    "KINDS",
+    "SEED",
+    "BuildProject",
+    "cached_steps",
+    "prefix",
+    "reused_up_to_the_code",
+]
 
 BASE = os.environ.get("DOCKYARD_TEST_BASE_IMAGE", "local/python-base:bookworm")
 
@@ -147,6 +155,23 @@ def cached_steps(log: str) -> list[str]:
     return cached
 
 
+def reused_up_to_the_code(log: str, stage: str = "development") -> bool:
+    """Did every step of ``stage`` but its last (the code's copy) come from the cache?"""
+    cached = set(cached_steps(log))
+    steps: dict[int, str] = {}
+    total = 0
+    for line in log.splitlines():
+        head, _, rest = line.partition(" ")
+        if not (head.startswith("#") and rest.startswith("[")):
+            continue
+        name = rest.split("]", 1)[0] + "]"
+        words = name.strip("[]").split()
+        if len(words) >= 2 and words[-2] == stage and "/" in words[-1]:
+            index, _, of = words[-1].partition("/")
+            steps[int(index)], total = name, int(of)
+    return total > 1 and all(steps.get(i) in cached for i in range(1, total))
+
+
 class BuildProject:
     """A uv project (an application: no build backend, like the seed's) under ``root``."""
 
@@ -167,7 +192,8 @@ class BuildProject:
         (root / "tests/test_app.py").write_text("def test_value() -> None:\n    assert True\n")
         (root / "README.md").write_text("# app\n")
         (root / "docker").mkdir()
-        (root / "docker/Dockerfile").write_text(dockerfile_template("uv"))
+        # the Dockerfile for an application (no build backend, as the seed's project)
+        (root / "docker/Dockerfile").write_text(dockerfile_template("uv", package=False))
         (root / "docker/Dockerfile.dockerignore").write_text(dockerignore_template())
         (root / "docker/Seed.Dockerfile.dockerignore").write_text(SEED_IGNORE)
         (root / "compose").mkdir()
@@ -194,6 +220,7 @@ class BuildProject:
         wheels = subprocess.run(
             [sys.executable, "-m", "dockyard", "wheels"],
             cwd=self.root,
+            env={**os.environ, "BASE_IMAGE": BASE},  # the image the load into the cache uses
             check=False,
             capture_output=True,
             text=True,

@@ -19,7 +19,11 @@ from bench.harness import Result, Timing, ratio_result
 DEPENDENCIES = ["rich", "requests", "jsonschema", "python-dotenv", "tomlkit", "invoke", "docker"]
 DEV = ["pytest", "hypothesis", "mypy", "ruff"]
 #: one of these joins the lock each round (small, pure-Python, not in the lock before)
-ADDED = ["six", "tabulate", "toolz", "wcwidth", "humanize", "pytz", "more-itertools"]
+ADDED = [
+    *("six", "tabulate", "toolz", "wcwidth", "humanize", "pytz", "more-itertools"),
+    *("termcolor", "cachetools", "tenacity", "decorator", "blinker", "itsdangerous"),
+    *("pyparsing", "toml"),
+]
 
 
 def run(repeat: int) -> list[Result]:

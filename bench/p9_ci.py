@@ -1,8 +1,8 @@
 """P9: `dockyard ci.test` end to end vs the seed's `ci-test` sequence.
 
 One uv application scaffolded by ``layout.init`` (its tests run by pytest, offline from
-the wheelhouse). Each round changes one module, then runs, in turn (order swapped
-every round):
+the wheelhouse), built with the Dockerfile ``layout.init`` writes for it. Each round
+changes one module, then runs, in turn (order swapped every round):
 
 * the subject: ``dockyard ci.test`` (build, run until the app exits, its exit code,
   clean up);
@@ -49,7 +49,7 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str]) -> None:
 
 
 def run(repeat: int) -> list[Result]:
-    rounds = max(3, min(repeat, 7))
+    rounds = max(3, min(repeat, 15))
     name = f"{prefix()}p9-{os.getpid()}"
     env = {**os.environ, "BASE_IMAGE": BASE}
     with tempfile.TemporaryDirectory() as tmp:
@@ -60,6 +60,8 @@ def run(repeat: int) -> list[Result]:
         seed = ["docker", "compose", "-p", seed_project, "-f", str(compose)]
         try:
             _run(["git", "init", "-q", "."], root, env)
+            for written in ("docker/Dockerfile", "docker/Dockerfile.dockerignore"):
+                (root / written).unlink()  # the subject builds what layout.init writes
             _run([sys.executable, "-m", "dockyard", "layout.init"], root, env)
             compose.write_text(SEED_CI.format(name=seed_project, base=BASE))
 

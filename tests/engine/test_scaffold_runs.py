@@ -141,7 +141,7 @@ def test_layout_init_runs_with_no_edit(scaffolded: tuple[Path, str, dict[str, st
 
     up = dockyard(root, "dev.up", "--settle", "1", env=environ)
     assert up.returncode == 0, up.stdout + up.stderr
-    assert "installing from the wheelhouse docker/wheels (no index)" in up.stdout
+    assert "installing from the wheelhouse in the build cache (no index)" in up.stdout
 
     who = dockyard(root, "dev.exec", "--", "id", "-u", env=environ)
     assert who.returncode == 0 and who.stdout.strip() == str(UID), who.stdout + who.stderr

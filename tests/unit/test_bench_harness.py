@@ -5,7 +5,7 @@ Benchmarks are not part of the suite's pass/fail; what they build their figures 
 
 from __future__ import annotations
 
-from bench.builds import cached_steps
+from bench.builds import cached_steps, reused_up_to_the_code
 from bench.harness import interleaved_many, ratio_result
 
 LOG = """\
@@ -28,6 +28,21 @@ LOG = """\
 
 def test_cached_steps_are_named_from_their_first_line() -> None:
     assert cached_steps(LOG) == ["[app base 2/3]", "[app development 2/5]"]
+
+
+def test_reuse_up_to_the_code_needs_every_step_but_the_last_cached() -> None:
+    assert not reused_up_to_the_code(LOG)  # development 1/5, 3/5 and 4/5 are not CACHED
+    app = """\
+#7 [app development 1/3] COPY --chown=1000:1000 pyproject.toml uv.lock ./
+#7 CACHED
+#9 [app development 2/3] RUN --mount=type=cache,target=/root/.cache,sharing=locked
+#9 CACHED
+#10 [app development 3/3] COPY --chown=1000:1000 . /app/
+#10 DONE 0.0s
+"""
+    assert reused_up_to_the_code(app)
+    assert not reused_up_to_the_code(app.replace("#9 CACHED", "#9 DONE 1.0s"))
+    assert not reused_up_to_the_code(app, stage="production")  # no such step: not reused
 
 
 def test_interleaved_many_rotates_the_order_and_times_each_operation() -> None:

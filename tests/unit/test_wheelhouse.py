@@ -10,6 +10,7 @@ from invoke.config import Config
 from invoke.context import Context
 
 from dockyard.domain.config import load_settings
+from dockyard.domain.templates import dockerfile_template
 from dockyard.errors import PlanError
 from dockyard.surfaces.runtime import Runtime
 from dockyard.surfaces.tasks.wheels import wheels
@@ -104,3 +105,47 @@ def test_task_dry_run_changes_nothing(tmp_path: Path, capsys: pytest.CaptureFixt
     out = capsys.readouterr().out
     assert out.startswith("plan: wheels (pip) into docker/wheels")
     assert runner.calls == [] and not (tmp_path / "docker").exists()
+
+
+def test_the_wheelhouse_is_loaded_into_the_build_cache_under_the_lock_digest(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    write(tmp_path / "pyproject.toml", '[project]\nname = "a"\nversion = "0"\n')
+    write(tmp_path / "uv.lock", "version = 1\n")
+    digest = hashlib.sha256(b"version = 1\n").hexdigest()
+    plan = plan_wheelhouse(load_settings(tmp_path), environ={"BASE_IMAGE": "local/base:1"})
+    *_, load, untag = plan.steps
+    compose_file = tmp_path / "docker/wheels/load.compose.yml"
+    assert load.argv == (
+        "docker", "compose", "-p", f"dockyard-wheels-{digest[:12]}", "-f", str(compose_file),
+        "build",
+    )  # fmt: skip
+    assert untag.argv == ("docker", "image", "rm", "-f", f"dockyard-wheels-load:{digest[:12]}")
+    text = plan.writes[compose_file]
+    # the cache mount the template's install steps use, the folder the template looks in
+    mount = "--mount=type=cache,id=dockyard-wheelhouse,target=/tmp/wheelhouse,sharing=locked"
+    assert mount in text and mount in dockerfile_template("uv")
+    assert f"rm -rf {digest}; mv {digest}.new {digest}" in text
+    assert "FROM local/base:1" in text
+    assert "$" not in text.replace("$$", "")  # compose interpolates a single `$`
+    checkout = hashlib.sha256(str(tmp_path.resolve()).encode()).hexdigest()[:16]
+    assert f'"$$(cat "$${{old}}checkout" 2>/dev/null)" = "{checkout}"' in text
+    assert text != plan_wheelhouse(load_settings(tmp_path), environ={}).writes[compose_file]
+
+    runner = FakeRunner()
+    run_wheelhouse(plan, runner, {}, tmp_path)
+    assert compose_file.read_text() == text
+    assert runner.argvs[-2:] == [load.argv, untag.argv]
+
+
+def test_the_load_runs_in_the_base_image_the_environment_names(tmp_path: Path) -> None:
+    from dockyard.workflows.wheelhouse import base_image
+
+    write(tmp_path / "pyproject.toml", '[project]\nname = "a"\nversion = "0"\n')
+    settings = load_settings(tmp_path)
+    assert base_image(settings, {}) == "python:3.13-slim"  # no env file: the template's
+    write(tmp_path / "env/.env.dev", "BASE_IMAGE=example/python:3.12\n")
+    assert base_image(settings, {}) == "example/python:3.12"
+    assert base_image(settings, {"BASE_IMAGE": "local/base:1"}) == "local/base:1"

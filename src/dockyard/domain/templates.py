@@ -9,192 +9,208 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Literal
 
-__all__ = ["WHEELHOUSE_REQUIREMENTS", "dockerfile_template", "dockerignore_template"]
+__all__ = [
+    "WHEELHOUSE_CACHE",
+    "WHEELHOUSE_CACHE_ID",
+    "WHEELHOUSE_REQUIREMENTS",
+    "dockerfile_template",
+    "dockerignore_template",
+    "install_script",
+    "wheelhouse_key_file",
+]
 
 Manager = Literal["uv", "poetry", "pip"]
 
-# Dependencies install as root with a BuildKit cache in root's home (the cache never
-# reaches the image, and the app user never sees a root-owned cache), and the venv is
-# handed to the app user in the same layer, so the chown costs no second copy.
-# Every package manager ends in the same place: a pinned requirements file installed
-# into /opt/venv, a venv without pip (installers stay out of the image). With a
-# wheelhouse (docker/wheels/, filled on the host by `dockyard wheels` from the lock)
-# that file comes from the wheelhouse and nothing reaches for an index; otherwise the
-# lock is exported inside the build.
+# The install script (templates/install.sh) runs twice per target: `deps` (the lock's
+# dependencies) and `project` (the project itself), with `dev` or `prod`. It runs as
+# root with a BuildKit cache in root's home (the cache never reaches the image, and the
+# app user never sees a root-owned cache), and hands what it wrote to the app user in
+# the same layer, so the chown costs no second copy. Every package manager ends in the
+# same place: a pinned requirements file installed into /opt/venv, a venv without pip
+# (installers stay out of the image).
+#
+# The wheelhouse (`dockyard wheels`, for machines without an index) reaches the build
+# through a cache mount of its own (id dockyard-wheelhouse, on /tmp/wheelhouse), never
+# through the build context: `dockyard wheels` loads it there under the sha256 of the
+# lock, so the code's path needs no step to keep it out of images, and a wheelhouse made
+# for another lock is never used. Without one (online) the lock is exported inside the
+# build and the index answers; where that fails, the step says to run `dockyard wheels`
+# (a builder may drop its cache mounts: `docker builder prune`, garbage collection).
 #
 # The installer is uv (the image's, or one kept in the build cache), pip where uv cannot
 # be had. With uv and a lock, the installed venv is kept in the build cache too: after
 # a lock change the venv is restored from it and synced (`uv pip sync`: what the lock
 # added is installed and compiled, what it dropped removed), so a rebuild installs the
-# difference only. The kept venv is discarded when the interpreter changes.
-_FIND_UV = (
-    '    uv="$(command -v uv || true)"; tools=/root/.cache/dockyard; \\\n'
-    '    if [ -z "$uv" ] && [ -x "$tools/uv/bin/uv" ]; then uv="$tools/uv/bin/uv"; fi; \\\n'
-    '    if [ -z "$uv" ] && python3 -m venv "$tools/uv" \\\n'
-    '        && "$tools/uv/bin/pip" install -q "$@" uv >/dev/null 2>&1; then \\\n'
-    '        uv="$tools/uv/bin/uv"; \\\n'
-    "    fi; \\\n"
-)
-_DEPS = (
-    "COPY --chown=${HOST_UID}:${HOST_GID} @@FILES@@ ./\n"
-    "USER root\n"
-    "RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
-    "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
-    "    set -eu; wheels=/tmp/ctx-docker/wheels; set --; \\\n"
-    '    if [ -f "$wheels/@@REQS@@" ]; then set -- --no-index --find-links "$wheels"; fi; \\\n'
-    "@@FIND_UV@@"
-    '    if [ -f "$wheels/@@REQS@@" ]; then \\\n'
-    '        echo "dockyard: installing from the wheelhouse docker/wheels (no index)"; \\\n'
-    '        cp "$wheels/@@REQS@@" /tmp/requirements.txt; \\\n'
-    "    else \\\n"
-    "@@EXPORT@@"
-    "    fi; \\\n"
-    '    if [ -n "$uv" ]; then \\\n'
-    "@@UV_INSTALL@@"
-    "    else \\\n"
-    "        python3 -m venv --without-pip /opt/venv; \\\n"
-    "    fi; \\\n"
-    "    if [ -z \"$uv\" ] && grep -q '^[^#[:space:]]' /tmp/requirements.txt; then \\\n"
-    '        echo "dockyard: no uv here: installing with pip"; \\\n'
-    '        if python3 -m pip --version >/dev/null 2>&1; then pip="python3 -m pip"; \\\n'
-    '        else python3 -m venv "$tools/pip" && pip="$tools/pip/bin/pip"; fi; \\\n'
-    '        $pip --python /opt/venv/bin/python install "$@" -r /tmp/requirements.txt; \\\n'
-    "    fi; \\\n"
-    "    chown -R ${HOST_UID}:${HOST_GID} /opt/venv\n"
-    "USER ${HOST_UID}:${HOST_GID}"
-)
-# With a lock: the kept venv (one per project name and target) is synced in place
-# (/opt/venv points at it meanwhile, so every path written stays /opt/venv), then copied
-# into the layer once. `uv pip sync` never removes uv itself: uv goes unless locked.
-_UV_SYNC = (
-    '        name=$(python3 -c \'import re; t = open("pyproject.toml").read(); \\\n'
-    '            m = re.search(r"(?m)^name *= *.([A-Za-z0-9._-]+)", t); '
-    'print(m[1] if m else "project")\'); \\\n'
-    '        keep="$tools/venv-@@KIND@@-$name"; '
-    'stamp="$(readlink -f "$(command -v python3)") $(python3 -V)"; \\\n'
-    '        if [ "$(cat "$keep.stamp" 2>/dev/null)" != "$stamp" ]; then \\\n'
-    '            mkdir -p "$tools"; rm -rf "$keep"; \\\n'
-    '            python3 -m venv --without-pip /opt/venv; cp -a /opt/venv "$keep"; \\\n'
-    '            echo "$stamp" > "$keep.stamp"; \\\n'
-    "        fi; \\\n"
-    '        rm -rf /opt/venv; ln -s "$keep" /opt/venv; \\\n'
-    '        "$uv" pip sync --python /opt/venv/bin/python --allow-empty-requirements "$@" \\\n'
-    "            /tmp/requirements.txt; \\\n"
-    "        if ! grep -qi '^uv==' /tmp/requirements.txt \\\n"
-    "            && ls /opt/venv/lib/python*/site-packages/uv-*.dist-info >/dev/null 2>&1; \\\n"
-    "        then \\\n"
-    '            "$uv" pip uninstall -q --python /opt/venv/bin/python uv; \\\n'
-    "        fi; \\\n"
-    '        rm /opt/venv; mkdir /opt/venv; cp -a "$keep/." /opt/venv/; \\\n'
-)
+# difference only. The kept venv (one per project name and target) is discarded when
+# the interpreter changes; `uv pip sync` never removes uv itself: uv goes unless locked.
+_EXPORT_UV = """\
+    [ -n "$uv" ] || { echo "dockyard: uv.lock needs uv to export it" >&2; exit 1; }
+    groups=""
+    if [ "$kind" != dev ]; then groups=--no-dev; fi
+    "$uv" export --frozen --no-hashes --no-emit-project $groups -o /tmp/requirements.txt
+"""
+_EXPORT_POETRY = """\
+    groups=""
+    if [ "$kind" = dev ]; then groups=--all-groups; fi
+    python3 -m venv "$tools/poetry"
+    "$tools/poetry/bin/pip" install -q poetry poetry-plugin-export
+    "$tools/poetry/bin/poetry" export --without-hashes $groups -o /tmp/requirements.txt
+"""
+_EXPORT_PIP = """\
+    python3 -c "import sys, tomllib; d = tomllib.load(open(\\"pyproject.toml\\", \\"rb\\")); \
+r = list(d.get(\\"project\\", {}).get(\\"dependencies\\", [])); \
+r += [x for x in d.get(\\"dependency-groups\\", {}).get(\\"dev\\", []) if isinstance(x, str)] \
+if sys.argv[1] == \\"dev\\" else []; print(chr(10).join(r))" "$kind" > /tmp/requirements.txt
+"""
+# With a lock: the kept venv is synced in place (/opt/venv points at it meanwhile, so
+# every path written stays /opt/venv), then copied into the layer once.
+_SYNC = """\
+    name=$(sed -n "s/^name *= *.\\([A-Za-z0-9._-]*\\).*/\\1/p" pyproject.toml | head -n 1)
+    if [ -z "$name" ]; then name=project; fi
+    keep="$tools/venv-$kind-$name"
+    stamp="$(readlink -f "$(command -v python3)") $(python3 -V)"
+    if [ "$(cat "$keep.stamp" 2>/dev/null)" != "$stamp" ]; then
+        mkdir -p "$tools"
+        rm -rf "$keep"
+        python3 -m venv --without-pip /opt/venv
+        cp -a /opt/venv "$keep"
+        echo "$stamp" > "$keep.stamp"
+    fi
+    rm -rf /opt/venv
+    ln -s "$keep" /opt/venv
+    "$uv" pip sync --python /opt/venv/bin/python --allow-empty-requirements "$@" \
+/tmp/requirements.txt
+    if ! grep -qi "^uv==" /tmp/requirements.txt \
+&& ls /opt/venv/lib/python*/site-packages/uv-*.dist-info >/dev/null 2>&1; then
+        "$uv" pip uninstall -q --python /opt/venv/bin/python uv
+    fi
+    rm /opt/venv
+    mkdir /opt/venv
+    cp -a "$keep/." /opt/venv/
+"""
 # Without a lock (pip projects name ranges, not pins): a plain install.
-_UV_INSTALL = (
-    "        python3 -m venv --without-pip /opt/venv; \\\n"
-    "        if grep -q '^[^#[:space:]]' /tmp/requirements.txt; then \\\n"
-    '            "$uv" pip install --python /opt/venv/bin/python "$@" \\\n'
-    "                -r /tmp/requirements.txt; \\\n"
-    "        fi; \\\n"
-)
-_EXPORT_UV = (
-    '        [ -n "$uv" ] || { echo "dockyard: uv.lock needs uv to export it" >&2; exit 1; }; \\\n'
-    '        "$uv" export --frozen --no-hashes --no-emit-project@@FLAGS@@ '
-    "-o /tmp/requirements.txt; \\\n"
-)
-_EXPORT_POETRY = (
-    '        python3 -m venv "$tools/poetry" && \\\n'
-    '        "$tools/poetry/bin/pip" install -q poetry poetry-plugin-export && \\\n'
-    '        "$tools/poetry/bin/poetry" export --without-hashes@@FLAGS@@ '
-    "-o /tmp/requirements.txt; \\\n"
-)
-_EXPORT_PIP = (
-    '        python3 -c \'import tomllib; d = tomllib.load(open("pyproject.toml", "rb")); '
-    'print("\\n".join(d.get("project", {}).get("dependencies", [])@@FLAGS@@))\' '
-    "> /tmp/requirements.txt; \\\n"
-)
-_PIP_DEV = ' + [r for r in d.get("dependency-groups", {}).get("dev", []) if isinstance(r, str)]'
+_PLAIN = """\
+    python3 -m venv --without-pip /opt/venv
+    if grep -q "^[^#[:space:]]" /tmp/requirements.txt; then
+        "$uv" pip install --python /opt/venv/bin/python "$@" -r /tmp/requirements.txt
+    fi
+"""
+# An application (no build backend, nothing to install): a .pth file puts /app/src, or
+# /app, on the path, decided when Python starts (the code may be bind-mounted). It needs
+# no code, so it is written with the dependencies and nothing on the code's path runs.
+_APPLICATION = """\
+site=$(python3 -c "import site; print(site.getsitepackages()[0])")
+echo "import os, sys; sys.path.append(\\"/app/src\\" if os.path.isdir(\\"/app/src\\") \
+else \\"/app\\")" > "$site/dockyard-project.pth"
+if grep -q "^\\[build-system\\]" pyproject.toml; then
+    echo "dockyard: pyproject.toml names a build backend, and this Dockerfile was written \
+for an application: the code is put on the path, not installed \
+(layout.init --force writes one that installs it)"
+fi
+"""
 
-# The project itself is installed after the code is copied (editable in development,
-# where the code is bind-mounted over /app), without dependencies (they came from the
-# lock), when pyproject.toml names a build backend; without one, a .pth file puts
-# /app/src (or /app) on the path. Offline, the backend comes from the wheelhouse too.
-# It runs as root with the build cache (where uv may be kept) and hands what it wrote
-# (and only that: the rest of the venv is not copied again) to the app user.
-_PROJECT = (
-    "USER root\n"
-    "RUN --mount=type=cache,target=/root/.cache,sharing=locked \\\n"
-    "    --mount=type=bind,source=docker,target=/tmp/ctx-docker \\\n"
-    "    set -eu; wheels=/tmp/ctx-docker/wheels; set --; \\\n"
-    '    if [ -f "$wheels/@@REQS@@" ]; then set -- --no-index --find-links "$wheels"; fi; \\\n'
-    "    if grep -q '^\\[build-system\\]' pyproject.toml; then \\\n"
-    "@@FIND_UV@@"
-    '        if [ -n "$uv" ]; then \\\n'
-    '            "$uv" pip install --python /opt/venv/bin/python --no-deps "$@" @@EDITABLE@@.; \\\n'
-    "        else \\\n"
-    '            if python3 -m pip --version >/dev/null 2>&1; then pip="python3 -m pip"; \\\n'
-    '            else python3 -m venv "$tools/pip" && pip="$tools/pip/bin/pip"; fi; \\\n'
-    "            $pip --python /opt/venv/bin/python install --no-deps "
-    '"$@" @@EDITABLE@@.; \\\n'
-    "        fi; \\\n"
-    "    else \\\n"
-    "        site=$(python -c 'import sysconfig; print(sysconfig.get_paths()[\"purelib\"])'); \\\n"
-    "        if [ -d src ]; then path=/app/src; else path=/app; fi; \\\n"
-    '        echo "$path" > "$site/dockyard-project.pth"; \\\n'
-    '        echo "dockyard: no [build-system] in pyproject.toml: $path is put on the path"; \\\n'
-    "    fi; \\\n"
-    '    find /opt/venv /app -xdev ! -user "${HOST_UID}" '
-    '-exec chown -h "${HOST_UID}:${HOST_GID}" {} +\n'
-    "USER ${HOST_UID}:${HOST_GID}"
-)
+#: The wheelhouse's cache mount (its id, and where the install steps mount it).
+WHEELHOUSE_CACHE_ID = "dockyard-wheelhouse"
+WHEELHOUSE_CACHE = "/tmp/wheelhouse"  # noqa: S108 (a path in the build container, not here)
 
 #: The wheelhouse's requirement files: with the dev group, and without.
 WHEELHOUSE_REQUIREMENTS = {True: "requirements-dev.txt", False: "requirements.txt"}
 
-
-def _install(manager: Manager, *, dev: bool) -> str:
-    if manager == "uv":
-        files, export = "pyproject.toml uv.lock", _EXPORT_UV
-        flags = "" if dev else " --no-dev"
-    elif manager == "poetry":
-        files, export = "pyproject.toml poetry.lock", _EXPORT_POETRY
-        flags = " --all-groups" if dev else ""
-    else:
-        files, export = "pyproject.toml", _EXPORT_PIP
-        flags = _PIP_DEV if dev else ""
-    install = _UV_INSTALL if manager == "pip" else _UV_SYNC
-    return (
-        _DEPS.replace("@@FILES@@", files)
-        .replace("@@FIND_UV@@", _FIND_UV)
-        .replace("@@EXPORT@@", export.replace("@@FLAGS@@", flags))
-        .replace("@@UV_INSTALL@@", install.replace("@@KIND@@", "dev" if dev else "prod"))
-        .replace("@@REQS@@", WHEELHOUSE_REQUIREMENTS[dev])
-    )
+_MANAGERS: dict[str, tuple[str, str, str, str]] = {
+    # files copied for the dependency step, the file the wheelhouse is keyed by (the
+    # lock; pip projects have none), the export, the install
+    "uv": ("pyproject.toml uv.lock", "uv.lock", _EXPORT_UV, _SYNC),
+    "poetry": ("pyproject.toml poetry.lock", "poetry.lock", _EXPORT_POETRY, _SYNC),
+    "pip": ("pyproject.toml", "pyproject.toml", _EXPORT_PIP, _PLAIN),
+}
 
 
-def _project(*, dev: bool) -> str:
-    find_uv = "".join(f"    {line}\n" for line in _FIND_UV.splitlines())
-    return (
-        _PROJECT.replace("@@FIND_UV@@", find_uv)
-        .replace("@@REQS@@", WHEELHOUSE_REQUIREMENTS[dev])
-        .replace("@@EDITABLE@@", "-e " if dev else "")
-    )
+def wheelhouse_key_file(manager: Manager) -> str:
+    """The file whose sha256 names the wheelhouse in the build cache."""
+    return _MANAGERS[manager][1]
 
 
-def dockerfile_template(package_manager: Manager) -> str:
+def install_script(manager: Manager, *, package: bool = True) -> str:
+    """The install script the Dockerfile of ``manager`` writes in its installer stage.
+
+    ``sh install.sh deps|project dev|prod`` (as root, HOST_UID/HOST_GID set).
+
+    >>> install_script("uv").splitlines()[0]
+    'set -eu'
+    """
+    _, key, export, install = _MANAGERS[manager]
+    text = files("dockyard.templates").joinpath("install.sh").read_text(encoding="utf-8")
+    text = text.replace("@@LOCK@@", key).replace("@@EXPORT@@\n", export)
+    text = text.replace("@@INSTALL@@\n", install)
+    return text.replace("@@APPLICATION@@\n", "" if package else _APPLICATION)
+
+
+def _installer(script: str) -> str:
+    """A RUN that writes ``script`` to /tmp/dockyard/install.sh, one quoted line each.
+
+    The Dockerfile frontend of the engines in use knows no heredoc; ``printf '%s\\n'``
+    with one argument per line writes the script byte for byte.
+    """
+    lines = script.rstrip("\n").replace("\\\n", "").split("\n")
+    quoted = ("'" + line.replace("'", "'\"'\"'") + "'" for line in lines)
+    body = "".join(f"    {line} \\\n" for line in quoted)
+    return f"RUN mkdir -p /tmp/dockyard && printf '%s\\n' \\\n{body}    > /tmp/dockyard/install.sh"
+
+
+_STAGES = {
+    True: (
+        "# Stages: base (user, venv outside every bind mount) -> development (dependencies\n"
+        "# from the lock file with the dev group, the project installed editable from the\n"
+        "# skeleton stage's copy of the code, then the code); builder -> production (no dev\n"
+        "# dependencies). Both install with the script the installer stage writes."
+    ),
+    False: (
+        "# Stages: base (user, venv outside every bind mount) -> development (dependencies\n"
+        "# from the lock file with the dev group, then the code, put on the path: an\n"
+        "# application is not installed); builder -> production (no dev dependencies).\n"
+        "# Both install with the script the installer stage writes."
+    ),
+}
+
+
+def dockerfile_template(package_manager: Manager, *, package: bool = True) -> str:
     """The UID-aware multi-stage Dockerfile for ``package_manager`` (uv, poetry, pip).
+
+    ``package``: the project is a package (``pyproject.toml`` names a build backend) and
+    is installed, editable in development, from a skeleton of the code. Without one (an
+    application, as uv calls a project it does not install), ``package=False`` gives a
+    Dockerfile with no skeleton and no install step: the code is put on the path, and a
+    change to the code rebuilds with one copy.
 
     >>> "ARG BASE_IMAGE" in dockerfile_template("uv")
     True
+    >>> "AS skeleton" in dockerfile_template("uv", package=False)
+    False
     """
-    if package_manager not in ("uv", "poetry", "pip"):
+    if package_manager not in _MANAGERS:
         raise ValueError(f"unknown package manager {package_manager!r}")
     text = files("dockyard.templates").joinpath("Dockerfile").read_text(encoding="utf-8")
+    text = _package_blocks(text, keep=package)
+    script = install_script(package_manager, package=package)
     return (
         text.replace("@@PM@@", package_manager)
-        .replace("@@INSTALL_DEV@@", _install(package_manager, dev=True))
-        .replace("@@INSTALL_PROD@@", _install(package_manager, dev=False))
-        .replace("@@INSTALL_PROJECT_DEV@@", _project(dev=True))
-        .replace("@@INSTALL_PROJECT_PROD@@", _project(dev=False))
+        .replace("@@STAGES@@", _STAGES[package])
+        .replace("@@FILES@@", _MANAGERS[package_manager][0])
+        .replace("@@INSTALLER@@", _installer(script))
     )
+
+
+def _package_blocks(text: str, *, keep: bool) -> str:
+    """Keep (``keep``) or drop the lines between ``@@PACKAGE:BEGIN@@`` and ``@@PACKAGE:END@@``."""
+    out: list[str] = []
+    inside = False
+    for line in text.splitlines(keepends=True):
+        marker = line.strip()
+        if marker in ("@@PACKAGE:BEGIN@@", "@@PACKAGE:END@@"):
+            inside = marker.endswith("BEGIN@@")
+        elif keep or not inside:
+            out.append(line)
+    return "".join(out)
 
 
 def dockerignore_template() -> str:

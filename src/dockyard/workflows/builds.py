@@ -1,4 +1,9 @@
-"""Build failures: the failing step named from BuildKit's (or the legacy builder's) output."""
+"""Build failures: the failing step named from BuildKit's (or the legacy builder's) output.
+
+The step is found from the failing vertex's ``#N ERROR`` line and its header, or, when
+the header has scrolled out of the output's tail (a step that printed a lot), from the
+summary BuildKit prints after the failure (`` > [stage n/m] CMD:``).
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ class BuildError(DockyardError):
 
 _STEP_HEADER = re.compile(r"^#(?P<n>\d+) \[(?P<where>[^\]]+)\] (?P<cmd>.+)$")
 _STEP_ERROR = re.compile(r"^#(?P<n>\d+) ERROR")
+# BuildKit's summary of the failed step (its last log lines follow): ` > [where] CMD:`
+_STEP_SUMMARY = re.compile(r"^> \[(?P<where>[^\]]+)\] (?P<cmd>.+):$")
 _EXIT_CODE = re.compile(r"exit code: (?P<code>\d+)|returned a non-zero code: (?P<legacy>\d+)")
 
 
@@ -31,10 +38,11 @@ def build_error(service: str, exc: CommandError) -> BuildError:
     for raw in exc.stderr_tail.splitlines():
         line = raw.strip()
         if header := _STEP_HEADER.match(line):
-            cmd = " ".join(header["cmd"].split())
-            headers[header["n"]] = f"[{header['where']}] {cmd[:90]}{'...' if len(cmd) > 90 else ''}"
+            headers[header["n"]] = _step_name(header["where"], header["cmd"])
         elif (error := _STEP_ERROR.match(line)) and error["n"] in headers:
             step = headers[error["n"]]
+        elif (summary := _STEP_SUMMARY.match(line)) and step == "an unknown step":
+            step = _step_name(summary["where"], summary["cmd"])
         elif line.startswith("Step ") and "/" in line.split(":", 1)[0]:  # legacy builder
             step = line[:120]
         if code := _EXIT_CODE.search(line):
@@ -42,3 +50,9 @@ def build_error(service: str, exc: CommandError) -> BuildError:
         if "failed to solve" in line and step == "an unknown step":
             detail = line.split("failed to solve: ", 1)[-1][:200]
     return BuildError(service, step, detail)
+
+
+def _step_name(where: str, cmd: str) -> str:
+    """``[stage n/m] CMD`` with the command's whitespace folded, cut at 90 characters."""
+    cmd = " ".join(cmd.split())
+    return f"[{where}] {cmd[:90]}{'...' if len(cmd) > 90 else ''}"
