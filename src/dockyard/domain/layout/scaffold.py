@@ -130,7 +130,10 @@ def scaffold_files(
         if not builder.exists(f"env/.env.{env}"):
             mode = 0o644 if env in committed_envs else 0o600
             builder.write(f"env/.env.{env}", example, mode)
-    builder.put("docker/Dockerfile", dockerfile_template(package_manager), force=force)
+    package = _has_build_backend(builder.read("pyproject.toml"))
+    builder.put(
+        "docker/Dockerfile", dockerfile_template(package_manager, package=package), force=force
+    )
     builder.put("docker/Dockerfile.dockerignore", dockerignore_template(), force=force)
     builder.put("tasks.py", template("tasks.py.tmpl", project), force=force)
     builder.put("noxfile.py", template("noxfile.py.tmpl", project), force=force)
@@ -207,3 +210,16 @@ def plan_init(root: Path, *, force: bool = False) -> Plan:
         tuple(builder.left),
         tuple(builder.conflicts),
     )
+
+
+def _has_build_backend(pyproject: str | None) -> bool:
+    """True when ``pyproject.toml`` names a build backend: the project is a package,
+    installed into the image; else it is an application, run from its code."""
+    import tomllib
+
+    if not pyproject:
+        return False
+    try:
+        return "build-system" in tomllib.loads(pyproject)
+    except tomllib.TOMLDecodeError:
+        return True  # unreadable here: the package Dockerfile works for both

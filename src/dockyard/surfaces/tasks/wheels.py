@@ -17,15 +17,17 @@ def wheels(c: Context, dry_run: bool = False) -> None:
 
     Writes requirements-dev.txt and requirements.txt (the lock's pins with and without
     the dev group) and the wheels of both and of the build backend, made by this
-    host's pip. The Dockerfile template installs from them when they are there; no
-    image carries the folder. Changes: docker/wheels/.
+    host's pip, then loads them into the build cache (a BuildKit cache mount keyed by
+    the lock), from where the Dockerfile template installs offline; the build context
+    and the images never carry the folder. Rerun it after `docker builder prune`.
+    Changes: docker/wheels/ and the builder's cache.
     """
     from dockyard.surfaces.runtime import runtime_for, settings_for
     from dockyard.workflows.wheelhouse import plan_wheelhouse, run_wheelhouse
 
     runtime = runtime_for(c)
     settings = settings_for(c)
-    plan = plan_wheelhouse(settings)
+    plan = plan_wheelhouse(settings, environ=runtime.environ)
     if dry_run:
         echo(*plan.lines(settings.relative))
         return
