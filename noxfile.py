@@ -91,7 +91,7 @@ def types(session: nox.Session) -> None:
 def unit(session: nox.Session) -> None:
     """Unit tests: no engine needed."""
     _install(session)
-    session.run("pytest", "-m", "not engine", *session.posargs)
+    session.run("pytest", "-m", "not engine", "-n", "auto", *session.posargs)
 
 
 @nox.session
@@ -108,7 +108,7 @@ def ci(session: nox.Session) -> None:
     _install(session)
     session.run("ruff", "check", "src", "tests", "noxfile.py", "tasks.py", "bench")
     session.run("mypy")
-    session.run("pytest", "-m", "not engine", "-p", "no:cacheprovider")
+    session.run("pytest", "-m", "not engine", "-p", "no:cacheprovider", "-n", "auto")
     ensure_engine(session)
     session.run("pytest", "-m", "engine", "-p", "no:cacheprovider", *session.posargs)
 
