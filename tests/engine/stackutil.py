@@ -8,8 +8,12 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockyard.domain.templates import dockerfile_template
+
+if TYPE_CHECKING:
+    import docker
 
 COMPOSE = """\
 services:
@@ -102,3 +106,15 @@ def dockerfile_context(dockerfile: str) -> io.BytesIO:
         tar.addfile(info, io.BytesIO(data))
     buffer.seek(0)
     return buffer
+
+
+def remove_project(client: docker.DockerClient, name: str) -> None:
+    """Remove compose project ``name``'s containers (with their volumes), networks and
+    ``<name>-app`` images: what a test made, nothing else."""
+    label: dict[str, str | list[str] | bool] = {"label": f"com.docker.compose.project={name}"}
+    for container in client.containers.list(all=True, filters=label):
+        container.remove(force=True, v=True)
+    for network in client.networks.list(filters=label):
+        network.remove()
+    for image in client.images.list(name=f"{name}-app"):
+        client.images.remove(image.short_id, force=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from tests.engine.stackutil import dockyard, make_project, project_name
+from tests.engine.stackutil import dockyard, make_project, project_name, remove_project
 
 pytestmark = pytest.mark.engine
 
@@ -30,13 +30,7 @@ def project(
     root = make_project(tmp_path / "first-honest", base_image=base_image)
     name = project_name(root)
     yield root, name
-    label: dict[str, str | list[str] | bool] = {"label": f"com.docker.compose.project={name}"}
-    for container in docker_client.containers.list(all=True, filters=label):
-        container.remove(force=True, v=True)
-    for network in docker_client.networks.list(filters=label):
-        network.remove()
-    for image in docker_client.images.list(name=f"{name}-app"):
-        docker_client.images.remove(image.short_id, force=True)
+    remove_project(docker_client, name)
 
 
 def test_up_waits_refuses_dry_rebuilds_on_edits_and_fails_on_exits(
