@@ -38,6 +38,7 @@ __all__ = [
     "BASE_NAMES",
     "OVERRIDE_NAMES",
     "DiscoveredStack",
+    "compose_calls",
     "compose_project_name",
     "discover",
     "discover_names",
@@ -70,7 +71,8 @@ _ENV_STEMS = (
     "prod",
     "production",
 )
-_NAMED = re.compile(r"^(?:docker-)?compose\.(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.ya?ml$")
+#: ``docker-compose.<name>.yml`` / ``compose.<name>.yaml``: a file named after an environment.
+NAMED = _NAMED = re.compile(r"^(?:docker-)?compose\.(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.ya?ml$")
 _SERVICES = re.compile(r"^services\s*:", re.MULTILINE)
 _NAME_KEY = re.compile(r"^name\s*:\s*['\"]?(?P<name>[^'\"#\s]+)", re.MULTILINE)
 _MAX_SNIFF = 1 << 20
@@ -287,6 +289,19 @@ _COMPOSE_CALL = re.compile(r"docker[ -]compose\b(?P<args>[^;&|\n]*)")
 _MAKE_VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(?P<value>.*)$", re.M)
 
 
+def compose_calls(text: str) -> list[list[str]]:
+    """The arguments of each ``docker compose`` call in a Makefile or workflow ``text``,
+    simple ``VAR = value`` definitions expanded (``$(COMPOSE) up`` included)."""
+    variables = {m["name"]: m["value"].strip() for m in _MAKE_VAR.finditer(text)}
+
+    def value(match: re.Match[str]) -> str:
+        return variables.get(match["name"], match[0])
+
+    for _ in range(3):
+        text = re.sub(r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]", value, text)
+    return [call["args"].split() for call in _COMPOSE_CALL.finditer(text)]
+
+
 def makefile_env_files(
     root: Path, files: Sequence[Path], *, default_stack: bool
 ) -> tuple[Path, ...]:
@@ -294,22 +309,13 @@ def makefile_env_files(
 
     A Makefile is how the project runs its stacks: a compose call there whose ``-f``
     files are ``files`` (or which names none, for the ``default_stack`` plain compose
-    runs) tells which env files
-    compose interpolates with. Simple ``VAR = value`` definitions are expanded.
+    runs) tells which env files compose interpolates with.
     """
     text = sniff(root / "Makefile")
     if not text:
         return ()
-    variables = {m["name"]: m["value"].strip() for m in _MAKE_VAR.finditer(text)}
-    for _ in range(3):
-        text = re.sub(
-            r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]",
-            lambda m: variables.get(m["name"], m[0]),
-            text,
-        )
     wanted = {f.resolve() for f in files}
-    for call in _COMPOSE_CALL.finditer(text):
-        words = call["args"].split()
+    for words in compose_calls(text):
         named = [root / w for f, w in pairwise(words) if f in ("-f", "--file")]
         envs = [w for f, w in pairwise(words) if f == "--env-file"]
         if not envs:

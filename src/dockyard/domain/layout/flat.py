@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
+from dockyard.domain.discovery import compose_calls
 from dockyard.domain.layout.behaviour import ComposeEnvironment
 from dockyard.domain.layout.classify import classify_base
 from dockyard.domain.layout.compose import load_compose
@@ -185,6 +186,7 @@ def flat_stacks(
     except DockyardError as exc:
         raise PlanError(f"cannot read this repository's environments: {exc}") from None
     stacks = Stacks([], {})
+    commands = {where: compose_calls(text) for where, text in _command_texts(root, flat).items()}
     names = {e.name for e in settings.environments.values()}
     for env in settings.environments.values():
         if env.origin in ("standard",):
@@ -218,7 +220,7 @@ def flat_stacks(
         stacks.environments.append(ComposeEnvironment(name, usable, env_files))
         other = _other_env_files(
             root,
-            flat,
+            commands,
             usable,
             env_files,
             default=_is_base_stack(env.origin),
@@ -234,13 +236,9 @@ def flat_stacks(
     return stacks
 
 
-_CALL = re.compile(r"docker[ -]compose\b(?P<args>[^;&|\n]*)")
-_MAKE_VAR = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*[:?]?=\s*(?P<value>.*)$", re.M)
-
-
 def _other_env_files(
     root: Path,
-    flat: FlatLayout,
+    commands: Mapping[str, list[list[str]]],
     files: tuple[str, ...],
     env_files: tuple[str, ...],
     *,
@@ -255,10 +253,10 @@ def _other_env_files(
     folder = posixpath.dirname(files[0])
     implicit = posixpath.join(folder, ".env")
     present = (implicit,) if (root / implicit).is_file() else ()
-    for where, text in _command_texts(root, flat).items():
+    for where, calls in commands.items():
         dotenv = () if fresh or where.startswith(".github/") else present
-        for call in _CALL.finditer(_expand(text)):
-            pairs = list(pairwise(call["args"].split()))
+        for words in calls:
+            pairs = list(pairwise(words))
             named = [posixpath.normpath(w) for f, w in pairs if f in ("-f", "--file")]
             if set(named) != set(files) and (named or not default):
                 continue
@@ -267,18 +265,6 @@ def _other_env_files(
                 shown = ", ".join(passed or dotenv) or "none"
                 return f"{where} runs {' + '.join(files)} with env files {shown}"
     return None
-
-
-def _expand(text: str) -> str:
-    """``text`` with simple Makefile variables (``COMPOSE = docker compose -f x``) expanded."""
-    variables = {m["name"]: m["value"].strip() for m in _MAKE_VAR.finditer(text)}
-
-    def value(match: re.Match[str]) -> str:
-        return variables.get(match["name"], match[0])
-
-    for _ in range(3):
-        text = re.sub(r"\$[({](?P<name>[A-Za-z_][A-Za-z0-9_]*)[)}]", value, text)
-    return text
 
 
 def _is_base_stack(origin: str) -> bool:

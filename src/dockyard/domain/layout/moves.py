@@ -21,14 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dockyard.domain.discovery import BASE_NAMES
+from dockyard.domain.discovery import NAMED as _NAMED
 from dockyard.domain.layout.behaviour import referenced_env_files
 from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.flat import ENVFILE, FlatLayout, Stacks
 from dockyard.errors import PlanError
 
 __all__ = ["After", "after_environments", "compose_targets", "plan_moves"]
-
-_NAMED = re.compile(r"^(?:docker-)?compose\.(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*)\.ya?ml$")
 
 
 @dataclass(frozen=True)
