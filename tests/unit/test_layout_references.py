@@ -129,3 +129,16 @@ def test_ci_gets_env_files_only_when_committed_and_is_told_to_create_the_others(
         item.startswith(".github/workflows/ci.yml: runs the test stack from a fresh clone")
         for item in plan.left
     )
+
+
+def test_a_justfile_follows_the_moved_compose_file(tmp_path: Path) -> None:
+    from tests.flat_repo import CORPUS
+
+    root = write_flat_repo(tmp_path / "repo", CORPUS["template"][0])
+    (root / "justfile").write_text(
+        'export COMPOSE_FILE := "docker-compose.local.yml"\n\nup:\n    @docker compose up -d\n'
+    )
+    plan = plan_migrate(root)
+    edits = {s.path: s.text for s in plan.steps if isinstance(s, Edit)}
+    assert 'export COMPOSE_FILE := "compose/docker-compose.local.yml"' in edits["justfile"]
+    assert "    @docker compose up -d\n" in edits["justfile"]  # COMPOSE_FILE still names it

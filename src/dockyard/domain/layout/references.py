@@ -205,7 +205,15 @@ def _command_files(root: Path, makefile: str | None) -> list[str]:
     workflows = root / ".github" / "workflows"
     if workflows.is_dir():
         found += [p.relative_to(root).as_posix() for p in sorted(workflows.glob("*.y*ml"))]
-    for name in (".gitlab-ci.yml", ".devcontainer.json", ".devcontainer/devcontainer.json"):
+    for name in (
+        "justfile",
+        "Justfile",
+        ".justfile",
+        "Taskfile.yml",
+        ".gitlab-ci.yml",
+        ".devcontainer.json",
+        ".devcontainer/devcontainer.json",
+    ):
         if (root / name).is_file():
             found.append(name)
     return list(dict.fromkeys(found))
