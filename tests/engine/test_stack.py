@@ -126,6 +126,68 @@ def test_ci_test_returns_the_failing_exit_code_and_leaves_nothing(
     assert _leftovers(docker_client, project) == []
 
 
+CI_PASSES_ARGS = """\
+services:
+  app:
+    build:
+      context: ..
+      dockerfile: docker/Dockerfile
+      args:
+        BASE_IMAGE: ${BASE_IMAGE}
+        HOST_UID: ${HOST_UID:-1000}
+        HOST_GID: ${HOST_GID:-1000}
+        LOCK_HASH: ${LOCK_HASH:-none}
+    env_file:
+      - ../env/.env.ci
+    command: ["sh", "-c", "test -f /app/ok"]
+    network_mode: none
+"""
+NEEDS_OK = """\
+ARG BASE_IMAGE
+FROM ${BASE_IMAGE}
+ARG HOST_UID=1000
+ARG HOST_GID=1000
+COPY . /app/
+RUN test -f /app/ok
+ARG LOCK_HASH=none
+LABEL dev.dockyard.host-uid="${HOST_UID}" dev.dockyard.host-gid="${HOST_GID}" \\
+      dev.dockyard.lock-hash="${LOCK_HASH}"
+"""
+
+
+def test_ci_test_builds_within_up_when_compose_passes_the_build_args(
+    tmp_path: Path, base_image: str, docker_client: docker.DockerClient, cleanup: list[str]
+) -> None:
+    """The second run builds within ``up`` (one compose call fewer): same labels, a build
+    failure still named by its step and exit 1, nothing left behind."""
+    root = make_project(
+        tmp_path / "proj", base_image=base_image, envs={"ci": "[]"}, dockerfile=NEEDS_OK
+    )
+    (root / "compose/docker-compose.ci.yml").write_text(CI_PASSES_ARGS)
+    (root / "ok").write_text("")
+    project = project_name(root, "ci")
+    cleanup.append(project)
+    first = dockyard(root, "ci.test", env=HOST_4242)
+    assert first.returncode == 0, first.stdout + first.stderr
+    plan = dockyard(root, "ci.test", "--dry-run", env=HOST_4242)
+    assert " up --build --abort-on-container-exit" in plan.stdout, plan.stdout
+    assert " build --build-arg" not in plan.stdout
+    (root / "ok").unlink()  # only the build context changes: the record still holds
+    broken = dockyard(root, "ci.test", env=HOST_4242)
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    assert "RUN test -f /app/ok" in broken.stderr and "exit code 1" in broken.stderr
+    assert _leftovers(docker_client, project) == []
+    (root / "ok").write_text("")
+    again = dockyard(root, "ci.test", env=HOST_4242)
+    assert again.returncode == 0, again.stdout + again.stderr
+    labels = docker_client.images.get(f"{project}-app").labels
+    lock = dockyard(root, "ci.test", "--dry-run", env=HOST_4242).stdout
+    assert labels["dev.dockyard.host-uid"] == labels["dev.dockyard.host-gid"] == "4242"
+    assert f"LOCK_HASH={labels['dev.dockyard.lock-hash']}" in lock
+    assert labels["dev.dockyard.lock-hash"].startswith("pyproject.toml:")
+    assert _leftovers(docker_client, project) == []
+
+
 def test_ci_test_interrupted_cleans_up(
     tmp_path: Path, base_image: str, docker_client: docker.DockerClient, cleanup: list[str]
 ) -> None:

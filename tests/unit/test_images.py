@@ -20,6 +20,7 @@ def test_each_input_that_decides_the_image_is_named_when_it_changes(tmp_path: Pa
     first = build_inputs(_config(tmp_path, target="development"), args)
     assert set(first) == {
         "_files",
+        "_build args in compose",
         "dockyard build args",
         "app: compose build section (context, args, target)",
         "app: docker/Dockerfile",
@@ -38,6 +39,9 @@ def test_each_input_that_decides_the_image_is_named_when_it_changes(tmp_path: Pa
         first, build_inputs(_config(tmp_path, target="development"), {"HOST_UID": "2"})
     ) == ["dockyard build args changed since the last build"]
     assert changed_inputs(None, first) == ["no record of the inputs the image was built from"]
+    assert first["_build args in compose"] == "no"  # the build section passes no args
+    passed = build_inputs(_config(tmp_path, target="development", args=args), args)  # type: ignore[arg-type]
+    assert passed["_build args in compose"] == "yes"
 
 
 def test_record_round_trip(tmp_path: Path) -> None:

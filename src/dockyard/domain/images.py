@@ -20,12 +20,14 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "ARGS_IN_COMPOSE",
     "LABEL_GID",
     "LABEL_LOCK",
     "LABEL_UID",
     "LOCK_FILES",
     "Expected",
     "Staleness",
+    "args_in_compose",
     "build_inputs",
     "changed_inputs",
     "lock_hash",
@@ -42,6 +44,9 @@ LABEL_LOCK = "dev.dockyard.lock-hash"
 #: Keys of a record that are bookkeeping, not inputs: the files read, the quick key.
 FILES = "_files"
 QUICK = "_quick"
+#: "yes" when compose's own config passes dockyard's build args to every build: then
+#: ``up --build`` builds what ``build --build-arg ...`` would (one compose process fewer).
+ARGS_IN_COMPOSE = "_build args in compose"
 _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 #: Files whose content decides the dependency layer, in order of preference.
@@ -126,7 +131,34 @@ def build_inputs(config: Mapping[str, Any], build_args: Mapping[str, str]) -> di
             inputs[f"{name}: {label}"] = _file_digest(path)
             files.append(str(path))
     inputs[FILES] = "\n".join(sorted(set(files)))
+    inputs[ARGS_IN_COMPOSE] = "yes" if args_in_compose(config, build_args) else "no"
     return inputs
+
+
+def args_in_compose(config: Mapping[str, Any], build_args: Mapping[str, str]) -> bool:
+    """Does every service that builds get ``build_args`` from the compose files alone?
+
+    ``config`` is what ``compose config`` prints, interpolated with the variables
+    compose is run with (``args: {LOCK_HASH: ${LOCK_HASH:-none}}`` reads dockyard's).
+    False when nothing builds.
+
+    >>> args_in_compose({"services": {"app": {"build": {"args": {"A": "1"}}}}}, {"A": "1"})
+    True
+    >>> args_in_compose({"services": {"app": {"build": {"args": {"A": "2"}}}}}, {"A": "1"})
+    False
+    """
+    services = config.get("services") or {}
+    specs = [spec for spec in services.values() if isinstance(spec, Mapping)]
+    builds = [spec["build"] for spec in specs if isinstance(spec.get("build"), Mapping)]
+    if not builds:
+        return False
+    for build in builds:
+        args = build.get("args")
+        if not isinstance(args, Mapping):
+            return False
+        if any(str(args.get(key)) != value for key, value in build_args.items()):
+            return False
+    return True
 
 
 def quick_key(

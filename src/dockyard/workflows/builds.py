@@ -11,7 +11,7 @@ import re
 
 from dockyard.errors import CommandError, DockyardError
 
-__all__ = ["BuildError", "build_error"]
+__all__ = ["BuildError", "build_error", "build_failed"]
 
 
 class BuildError(DockyardError):
@@ -50,6 +50,26 @@ def build_error(service: str, exc: CommandError) -> BuildError:
         if "failed to solve" in line and step == "an unknown step":
             detail = line.split("failed to solve: ", 1)[-1][:200]
     return BuildError(service, step, detail)
+
+
+# What a failed build prints in the output of `compose up --build`, where the containers'
+# own lines all start with their name (`app-1  | `): BuildKit's `#N ERROR`, its (or
+# bake's) "failed to solve", the legacy builder's non-zero code.
+_BUILD_FAILED = re.compile(
+    r"^(?:#\d+ ERROR\b|(?:ERROR: )?(?:target \S+: )?failed to solve\b"
+    r"|The command .* returned a non-zero code: \d+)"
+)
+
+
+def build_failed(output: str) -> bool:
+    """Did the build part of ``compose up --build`` fail (rather than a container)?
+
+    >>> build_failed("#12 ERROR: process did not complete successfully: exit code: 1")
+    True
+    >>> build_failed("app-1  | failed to solve the equation")
+    False
+    """
+    return any(_BUILD_FAILED.match(line) for line in output.splitlines())
 
 
 def _step_name(where: str, cmd: str) -> str:

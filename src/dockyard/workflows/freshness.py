@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from dockyard.adapters.compose import Compose
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.images import (
+    ARGS_IN_COMPOSE,
     FILES,
     QUICK,
     Expected,
@@ -133,3 +134,22 @@ class ImageFreshness:
             return [], None
         inputs = self.build_inputs()
         return changed_inputs(recorded, inputs), inputs
+
+    def args_in_compose(self) -> bool:
+        """Do the compose files themselves pass dockyard's build args to every build?
+
+        Known from the record of the last build (what ``compose config`` resolved),
+        while nothing it was made from has changed: then ``up --build`` builds exactly
+        what ``build --build-arg ...`` would.
+        """
+        recorded = read_inputs(self.inputs_path)
+        return (
+            recorded is not None
+            and recorded.get(ARGS_IN_COMPOSE) == "yes"
+            and recorded.get(QUICK) == self._quick_key(recorded)
+        )
+
+    def record_is_current(self) -> bool:
+        """Does the record of the last build still describe the build inputs?"""
+        recorded = read_inputs(self.inputs_path)
+        return recorded is not None and recorded.get(QUICK) == self._quick_key(recorded)
