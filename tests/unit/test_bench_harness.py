@@ -6,7 +6,7 @@ Benchmarks are not part of the suite's pass/fail; what they build their figures 
 from __future__ import annotations
 
 from bench.builds import cached_steps, reused_up_to_the_code
-from bench.harness import interleaved_many, ratio_result
+from bench.harness import Timing, interleaved_many, ratio_interval, ratio_result
 
 LOG = """\
 #6 [app base 2/3] RUN set -eu; useradd
@@ -54,3 +54,14 @@ def test_interleaved_many_rotates_the_order_and_times_each_operation() -> None:
     assert [len(t.samples) for t in timings] == [3, 3, 3]
     result = ratio_result("PX", "x", timings[0], timings[1], 1e9)
     assert result.met and "n=3" in result.detail
+
+
+def test_ratio_interval_holds_one_for_equal_sides_and_not_for_different_ones() -> None:
+    same = Timing(tuple(0.18 + 0.002 * (i % 7) for i in range(15)))
+    low, high = ratio_interval(same, Timing(tuple(reversed(same.samples))))
+    assert low <= 1.0 <= high
+    faster = Timing(tuple(0.8 * value for value in same.samples))
+    low, high = ratio_interval(faster, same)
+    assert high < 1.0 and low <= faster.median / same.median <= high
+    assert ratio_interval(faster, same) == (low, high)  # a fixed seed: reproducible
+    assert "95% interval" in ratio_result("P0", "x", faster, same, 1.0).detail
