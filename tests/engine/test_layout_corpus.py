@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,15 +41,22 @@ def _repo(tmp_path: Path, name: str, fresh: bool) -> Path:
     return root
 
 
-def compose_config(root: Path, *args: str) -> dict[str, Any] | str:
-    """``docker compose ARGS config`` in ``root`` as plain compose runs it: the resolved
-    stack, or compose's error."""
+def compose_config(
+    root: Path, *args: str, variables: Mapping[str, str] | None = None
+) -> dict[str, Any] | str:
+    """``docker compose ARGS config`` in ``root`` as plain compose runs it (with
+    ``variables`` set, as ``APP_ENV=test docker compose ...``): the resolved stack, or
+    compose's error."""
     docker_bin = shutil.which("docker")
     assert docker_bin is not None
     done = subprocess.run(
         [docker_bin, "compose", *args, "config", "--format", "json"],
         cwd=root,
-        env={"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")},
+        env={
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": os.environ.get("HOME", "/root"),
+            **(variables or {}),
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -176,6 +184,13 @@ def planned_argv(root: Path, env: str) -> list[str]:
         if words[:2] == ["docker", "compose"] and "up" in words:
             return words[2 : words.index("up")]
     raise AssertionError(f"no compose up planned for {env}:\n{planned.stdout}")
+
+
+def planned_variables(root: Path, env: str) -> dict[str, str]:
+    """The variables ``dockyard ENV.up --dry-run`` says choose the environment."""
+    planned = dockyard(root, f"{env}.up", "--dry-run")
+    found = re.findall(r"^\s+(\w+)\s+(\S+)\s+\[chooses environment ", planned.stdout, re.M)
+    return dict(found)
 
 
 @pytest.mark.parametrize("fresh", [False, True], ids=["developer", "fresh-clone"])

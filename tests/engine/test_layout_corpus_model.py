@@ -33,6 +33,7 @@ from tests.engine.test_layout_corpus import (
     journal_moves,
     make_compose_configs,
     planned_argv,
+    planned_variables,
 )
 from tests.flat_repo import manifest
 
@@ -43,7 +44,7 @@ pytestmark = pytest.mark.engine
 
 #: Environments the repository model does not discover yet (the corpus test of the
 #: checks records the same gap): an environment chosen by a variable (``APP_ENV=test``).
-KNOWN_GAPS = {"env-templates": {"test"}}
+KNOWN_GAPS: dict[str, set[str]] = {}
 _FLAT = [name for name in FIXTURES if name != "standard"]
 
 
@@ -70,7 +71,10 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
     fixture = load(name)
     root = _checkout(tmp_path, name, fresh)
     original = _tree(root)
-    before = {env: compose_config(root, *fixture.compose_args(env)) for env in fixture.environments}
+    before = {
+        env: compose_config(root, *fixture.compose_args(env), variables=fixture.variables.get(env))
+        for env in fixture.environments
+    }
     make_before = make_compose_configs(root)
 
     done = dockyard(root, "layout.migrate")
@@ -95,7 +99,9 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         assert not isinstance(before[env], str), (env, before[env])
         argv = planned_argv(root, env)
         assert argv[:2] == ["-p", fixture.project_names[env]], (env, argv)
-        after = compose_config(root, *argv[2:])
+        chosen = planned_variables(root, env)  # what dockyard sets for compose
+        assert fixture.variables.get(env, {}).items() <= chosen.items(), (env, chosen)
+        after = compose_config(root, *argv[2:], variables=chosen)
         assert not isinstance(after, str), (env, argv, after)
         old = before[env]
         assert isinstance(old, dict)

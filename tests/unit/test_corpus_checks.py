@@ -23,15 +23,7 @@ from tests.corpus_support import FIXTURES, Fixture, load, materialize
 
 #: What the model does not do yet, per fixture: why, and the planted defects it misses
 #: for that reason (kept honest: a gap that closes fails the test).
-KNOWN_GAPS: dict[str, tuple[str, frozenset[tuple[str, str]]]] = {
-    "env-templates": (
-        (
-            "its test environment is the dev file run with APP_ENV=test: an environment "
-            "chosen by a variable is not discovered (configure it instead)"
-        ),
-        frozenset({("ENV007", ".env.test")}),
-    ),
-}
+KNOWN_GAPS: dict[str, tuple[str, frozenset[tuple[str, str]]]] = {}
 #: Checks that need a tool run (`uv lock --check`) or an opt-in; covered elsewhere.
 NOT_HERE = ("LK002", "PC002")
 STATIC = [c for c in default_registry() if c.kind == "static"]
@@ -91,6 +83,9 @@ def check_corpus(tmp_path: Path, name: str, *, use_compose: bool) -> None:
         assert environment.service == fixture.app_service
         if environment.origin != "standard":  # the standard layout names its projects
             assert environment.project_name == fixture.project_names[env]
+        variables = dict(environment.variables)
+        for key, value in fixture.variables.get(env, {}).items():
+            assert variables.get(key) == value, (env, key, environment.variables)
     model = Repository(settings, SubprocessRunner(), _environ(), use_compose=use_compose)
     project = primary_project(model, list(expected))
     assert project == (clean / fixture.python_project).resolve()

@@ -45,6 +45,7 @@ PackageManager = Literal["auto", "uv", "poetry", "pip"]
 
 _ENV_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
 _PROJECT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_VARIABLE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 # key -> expected type; "list" means a list of strings, "table" a table of environments
 _TOP_KEYS: dict[str, str] = {
@@ -77,6 +78,7 @@ _ENV_KEYS: dict[str, str] = {
     "test_command": "list",
     "profiles": "list",
     "enabled": "bool",
+    "variables": "strings",
 }
 
 #: ``DOCKYARD_*`` variables read by :func:`layer_from_environ` and the key each sets.
@@ -139,6 +141,9 @@ class Environment:
     saw (``base file and its override``, ``file name``, ``COMPOSE_FILE``...). The env
     file is passed to compose with ``--env-file``; outside the standard layout it may be
     absent (``env_file_required`` false), as plain compose runs without ``.env``.
+    ``variables`` are set for every compose call of the environment, over the process
+    environment: the ones that choose it (``APP_ENV=test`` where the compose files load
+    ``.env.${APP_ENV:-dev}``).
     """
 
     name: str
@@ -152,6 +157,7 @@ class Environment:
     origin: str = "standard"
     extra_env_files: tuple[Path, ...] = ()
     profiles: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()
 
     @property
     def env_files(self) -> tuple[Path, ...]:
@@ -396,6 +402,8 @@ def _check_type(source: str, key: str, kind: str, value: Any) -> None:
         "int": isinstance(value, int) and not isinstance(value, bool),
         "bool": isinstance(value, bool),
         "list": isinstance(value, list) and all(isinstance(v, str) for v in value),
+        "strings": isinstance(value, Mapping)
+        and all(isinstance(v, str) and _VARIABLE_NAME.match(str(k)) for k, v in value.items()),
     }[kind]
     if not ok:
         expected = {
@@ -403,6 +411,7 @@ def _check_type(source: str, key: str, kind: str, value: Any) -> None:
             "int": "an integer",
             "bool": "true or false",
             "list": "a list of strings",
+            "strings": "a table of variable names (A-Z, 0-9, _) to strings",
         }[kind]
         raise ConfigError(
             f"{key!r} must be {expected}, got {type(value).__name__}", source=source, key=key

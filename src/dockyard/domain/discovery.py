@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -85,6 +85,7 @@ class DiscoveredStack:
     name: str
     files: tuple[Path, ...]
     origin: str
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 def find_root(start: Path) -> Path:
@@ -150,8 +151,16 @@ def sniff(path: Path) -> str:
 
 
 def discover_names(root: Path, *, skip: Sequence[str] = ()) -> list[str]:
-    """Environment names from file names alone (what :func:`discover` would return)."""
-    return [name for name, _ in _candidates(root, skip)]
+    """Environment names from file names (and the variable an env file's name holds:
+    :mod:`dockyard.domain.selected`), what :func:`discover` would return."""
+    from dockyard.domain.selected import selected_environments
+
+    candidates = _candidates(root, skip)
+    names = [name for name, _ in candidates]
+    base = next(((n, f) for n, f in candidates if _is_base(f) and n != "prod"), None)
+    if base is not None:
+        names += [name for name, _ in selected_environments(base[0], base[1], names)[1]]
+    return names
 
 
 def _candidates(root: Path, skip: Sequence[str]) -> list[tuple[str, list[Path]]]:
@@ -199,6 +208,7 @@ def discover(
     loader = load or _safe_load
     candidates = _candidates(root, skip)
     stacks: list[DiscoveredStack] = []
+    chosen: list[DiscoveredStack] = []
     base = next((files for name, files in candidates if _is_base(files)), [])
     compose_file = _compose_file_variable(root, base, environ)
     for name, files in candidates:
@@ -211,13 +221,28 @@ def discover(
             else:
                 origin = "base file" + (" and its override" if len(files) > 1 else "")
                 stacks.append(DiscoveredStack(name, tuple(files), origin))
+            own, *others = _selected(stacks.pop(), [n for n, _ in candidates])
+            stacks.append(own)
+            chosen += others
             continue
         named = files[0]
         if base and _is_overlay(named, base[0], loader):
             stacks.append(DiscoveredStack(name, (base[0], named), f"overlay on {base[0].name}"))
         else:
             stacks.append(DiscoveredStack(name, (named,), "file name"))
-    return stacks
+    return stacks + chosen
+
+
+def _selected(stack: DiscoveredStack, taken: Sequence[str]) -> list[DiscoveredStack]:
+    """``stack`` with the variable that chooses it, and the environments it chooses."""
+    from dockyard.domain.selected import selected_environments
+
+    own, others = selected_environments(stack.name, stack.files, taken)
+    found = [replace(stack, variables=own)]
+    for name, variables in others:
+        how = ", ".join(f"{k}={v}" for k, v in variables)
+        found.append(DiscoveredStack(name, stack.files, f"{stack.origin} with {how}", variables))
+    return found
 
 
 def _is_base(files: Sequence[Path]) -> bool:

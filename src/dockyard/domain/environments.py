@@ -41,12 +41,14 @@ def resolve_environments(
         if not table.get("enabled", True):
             continue
         found = discovered.get(name)
+        variables = found.variables if found is not None else ()
         if table.get("compose_files"):
             files = tuple(
                 _path(root, f, f"environments.{name}.compose_files", origins)
                 for f in table["compose_files"]
             )
             origin = "configuration"
+            variables = ()
         elif found is not None:
             files, origin = found.files, found.origin
         else:
@@ -66,6 +68,9 @@ def resolve_environments(
             origin=origin,
             extra_env_files=extra,
             profiles=tuple(table.get("profiles") or top["profiles"]),
+            variables=tuple(sorted(table["variables"].items()))
+            if "variables" in table
+            else variables,
         )
     return environments
 
@@ -89,7 +94,7 @@ def _discovered(
     rel = compose_dir.relative_to(root).as_posix() if compose_dir != root else "."
     skip = (rel,) if rel not in (".", "docker") and (compose_dir / "Dockerfile").exists() else ()
     return {
-        stack.name: _Found(stack.files, stack.origin)
+        stack.name: _Found(stack.files, stack.origin, stack.variables)
         for stack in discover(root, environ, skip=skip)
         if _ENV_NAME.match(stack.name)
     }
@@ -99,6 +104,7 @@ def _discovered(
 class _Found:
     files: tuple[Path, ...]
     origin: str
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 def _env_file(  # noqa: PLR0917, PLR0911 - one value of each source, named at the call

@@ -218,6 +218,7 @@ class Repository:
                 continue
             values.update({k: v for k, v in parsed.values().items() if v is not None})
         values.update(self.environ)
+        values.update(env.variables)  # the variables that choose the environment
         return values
 
     def _compose_config(
@@ -240,6 +241,7 @@ class Repository:
         )
         environ.setdefault("HOST_UID", str(ids.uid))
         environ.setdefault("HOST_GID", str(ids.gid))
+        environ.update(env.variables)
         try:
             command = self._compose_command or detect_compose(self.runner, environ)
         except DockyardError:

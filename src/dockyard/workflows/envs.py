@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from dockyard.adapters import git
@@ -60,7 +60,11 @@ def resolved_env(
 ) -> dict[str, Resolved]:
     """Every variable of ``env`` resolved: process environment > env file > defaults."""
     env_file = load_env_file(settings, env)
-    return resolve(env_file, environ, code_defaults(settings, environ))
+    chosen = dict(env.variables)  # the variables that choose it win, as compose gets them
+    found = resolve(env_file, {**environ, **chosen}, code_defaults(settings, environ), keys=chosen)
+    for key in chosen:
+        found[key] = replace(found[key], origin=f"chooses environment {env.name}")
+    return found
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ def explain_var(
 ) -> Explanation:
     """Explain ``key`` for ``env`` (``resolved`` is None when no source sets it)."""
     env_file = load_env_file(settings, env)
+    environ = {**environ, **dict(env.variables)}
     resolved = resolve(env_file, environ, code_defaults(settings, environ), keys=[key]).get(key)
     example = _example(settings)
     return Explanation(

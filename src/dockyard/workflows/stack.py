@@ -381,6 +381,7 @@ def open_stack(
     for key, item in variables.items():  # dockyard's own defaults: the host ids
         if item.source == "default" and item.value is not None:
             compose_env[key] = item.value  # only where neither process nor env file sets it
+    compose_env.update(env.variables)  # the variables that choose the environment
     ids = _effective_ids(variables)
     expected = Expected(ids.uid, ids.gid, lock_hash(settings.root))
     if "LOCK_HASH" not in environ:  # compose files may pass it on: ${LOCK_HASH:-none}

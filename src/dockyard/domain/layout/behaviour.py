@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,11 +46,13 @@ _KEPT_VARIABLES = ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG", "DOCKER_CONTE
 @dataclass(frozen=True)
 class ComposeEnvironment:
     """One environment: its compose files and ``--env-file`` files (root-relative, in
-    order; none: compose reads the ``.env`` of the first file's folder)."""
+    order; none: compose reads the ``.env`` of the first file's folder), and the
+    variables that choose it (``APP_ENV=test``), set for compose on both sides."""
 
     name: str
     files: tuple[str, ...]
     env_files: tuple[str, ...] = ()
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass
@@ -98,11 +101,15 @@ def referenced_env_files(root: Path, env: ComposeEnvironment) -> list[str]:
         folder = posixpath.dirname(rel)
         for service in (data.get("services") or {}).values():
             if isinstance(service, dict):
-                found.extend(_service_env_files(service, folder))
+                found.extend(_service_env_files(service, folder, dict(env.variables)))
     return list(dict.fromkeys(found))
 
 
-def _service_env_files(service: Mapping[str, Any], folder: str) -> list[str]:
+def _service_env_files(
+    service: Mapping[str, Any], folder: str, variables: Mapping[str, str]
+) -> list[str]:
+    """The env files a service reads, a ``${VAR:-default}`` in a name resolved with
+    the variables that choose the environment, else its default."""
     paths: list[str] = []
     value = service.get("env_file")
     entries = value if isinstance(value, list) else [value] if value is not None else []
@@ -117,8 +124,18 @@ def _service_env_files(service: Mapping[str, Any], folder: str) -> list[str]:
             source = str(volume.get("source", ""))
         if source and posixpath.basename(source).startswith(".env"):
             paths.append(source)
+    paths = [_VARIABLE.sub(lambda m: _value(m, variables), p) for p in paths]
     local = [p for p in paths if not p.startswith(("/", "~", "$"))]
     return [posixpath.normpath(posixpath.join(folder, p)) for p in local]
+
+
+_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
+
+
+def _value(match: re.Match[str], variables: Mapping[str, str]) -> str:
+    if match["name"] in variables:
+        return variables[match["name"]]
+    return match["default"] if match["default"] is not None else match[0]
 
 
 def compose_config(
@@ -134,6 +151,7 @@ def compose_config(
         argv += ["--env-file", env_file]
     argv += ["config", "--format", "json"]
     try:
+        environ = {**environ, **dict(env.variables)}
         done = runner.run(argv, env=environ, cwd=root, timeout=_TIMEOUT, check=False)
     except CommandNotFoundError:
         raise PlanError(
@@ -269,7 +287,7 @@ def after_environments(
                 or found.env_file_required
             )
         )
-        result.append(ComposeEnvironment(env.name, files, env_files))
+        result.append(ComposeEnvironment(env.name, files, env_files, found.variables))
     return result
 
 

@@ -217,7 +217,7 @@ def flat_stacks(
                 required=path != env.env_file or not optional,
             )
         )
-        stacks.environments.append(ComposeEnvironment(name, usable, env_files))
+        stacks.environments.append(ComposeEnvironment(name, usable, env_files, env.variables))
         other = _other_env_files(
             root,
             commands,

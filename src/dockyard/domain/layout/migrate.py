@@ -259,6 +259,7 @@ def _configure_environments(
 
     files: dict[str, list[str]] = {}
     env_files: dict[str, list[str]] = {}
+    variables: dict[str, dict[str, str]] = {}
     for env in after:
         standard = (f"compose/docker-compose.{env.name}.yml",)
         if env.files != standard or env.name not in DEFAULT_ENVIRONMENTS:
@@ -268,11 +269,16 @@ def _configure_environments(
             files.setdefault(env.name, list(env.files) if env.files != standard else [])
         if env.name in services:
             files.setdefault(env.name, list(env.files) if env.files != standard else [])
+        if env.variables:
+            variables[env.name] = dict(env.variables)
+            files.setdefault(env.name, list(env.files) if env.files != standard else [])
     project = _common_project_name(builder, {e.name: list(e.files) for e in after})
     if not files and project is None:
         return
     current = builder.read("pyproject.toml")
-    text = set_environments(current or "", files, project, env_files=env_files, services=services)
+    text = set_environments(
+        current or "", files, project, env_files=env_files, services=services, variables=variables
+    )
     if current is None:
         builder.write("pyproject.toml", text)
     else:

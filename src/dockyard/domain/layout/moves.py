@@ -37,6 +37,7 @@ class After:
     name: str
     files: tuple[str, ...]
     env_files: tuple[str, ...]
+    variables: tuple[tuple[str, str], ...] = ()
 
 
 def _compose_target(path: str, envs: Sequence[str]) -> str:
@@ -231,7 +232,7 @@ def after_environments(
         extra = values.get(env.name)
         if extra is not None and extra not in env_files:
             env_files.append(extra)
-        result.append(After(env.name, files, tuple(dict.fromkeys(env_files))))
+        result.append(After(env.name, files, tuple(dict.fromkeys(env_files)), env.variables))
     return result
 
 

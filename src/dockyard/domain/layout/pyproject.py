@@ -149,12 +149,14 @@ def set_environments(
     *,
     env_files: Mapping[str, Sequence[str]] | None = None,
     services: Mapping[str, str] | None = None,
+    variables: Mapping[str, Mapping[str, str]] | None = None,
 ) -> str:
     """``text`` with ``[tool.dockyard.environments.<env>]`` for each environment.
 
     ``environments`` maps an environment to its compose files (empty: dockyard's default
     ``compose/docker-compose.<env>.yml``); ``env_files`` to its ``--env-file`` files
-    (an empty list: none); ``services`` to its main service; ``project_name`` sets
+    (an empty list: none); ``services`` to its main service; ``variables`` to the
+    variables that choose it (``{APP_ENV = "test"}``); ``project_name`` sets
     ``[tool.dockyard] project_name`` when it is not set. Existing tables and keys are kept.
     """
     import tomlkit
@@ -175,4 +177,8 @@ def set_environments(
             table.add("env_files", _array(list(env_files[env])))
         if services is not None and env in services and "service" not in table:
             table.add("service", services[env])
+        if variables is not None and variables.get(env) and "variables" not in table:
+            inline = tomlkit.inline_table()
+            inline.update(dict(variables[env]))
+            table.add("variables", inline)
     return tomlkit.dumps(doc)

@@ -1,0 +1,124 @@
+"""Environments chosen by a variable in an env file's name (``.env.${APP_ENV:-dev}``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dockyard.domain.config import load_settings
+from dockyard.domain.discovery import discover_names
+from dockyard.domain.selected import env_file_entries, env_file_selector
+from dockyard.errors import ConfigError
+from dockyard.testing import FakeRunner
+from dockyard.workflows.stack import open_stack
+from tests.conftest import write
+
+SCALAR = """\
+services:
+  web:
+    build: .
+    env_file: .env.${APP_ENV:-dev}   # dev or test
+"""
+
+
+def _envs(root: Path) -> dict[str, tuple[tuple[str, str], ...]]:
+    return {name: env.variables for name, env in load_settings(root).environments.items()}
+
+
+def test_each_env_file_or_template_the_name_matches_is_an_environment(tmp_path: Path) -> None:
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    for name in (".env.dev.example", ".env.test.example", ".env.staging", ".env.dev.local"):
+        write(tmp_path / name, "A=1\n")
+    assert _envs(tmp_path) == {
+        "dev": (("APP_ENV", "dev"),),
+        "staging": (("APP_ENV", "staging"),),
+        "test": (("APP_ENV", "test"),),
+    }
+    assert discover_names(tmp_path) == ["dev", "staging", "test"]  # the cheap listing agrees
+    settings = load_settings(tmp_path)
+    assert settings.environment("test").compose_files == settings.environment("dev").compose_files
+    assert settings.environment("test").origin == "base file with APP_ENV=test"
+
+
+def test_without_a_second_value_nothing_is_added(tmp_path: Path) -> None:
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    write(tmp_path / ".env.dev", "A=1\n")
+    assert _envs(tmp_path) == {"dev": (("APP_ENV", "dev"),)}
+
+
+@pytest.mark.parametrize(
+    ("compose", "expected"),
+    [
+        ("services:\n  a:\n    env_file: [.env, 'envs/${STAGE}.env']\n", ["envs/${STAGE}.env"]),
+        (
+            "services:\n  a:\n    env_file:\n      - path: ./.env.${APP_ENV:-dev}\n"
+            "        required: false\n      - .env\n  b:\n    image: x\n",
+            ["./.env.${APP_ENV:-dev}"],
+        ),
+        ("services:\n  a:\n    env_file:\n    - \".env.$APP_ENV\"\n", [".env.$APP_ENV"]),
+    ],
+)
+def test_env_file_entries_in_every_yaml_shape(compose: str, expected: list[str]) -> None:
+    assert [e for e in env_file_entries(compose) if "$" in e] == expected
+
+
+def test_a_variable_without_default_in_a_folder(tmp_path: Path) -> None:
+    write(tmp_path / "docker-compose.yml", "services:\n  a:\n    env_file: [envs/${STAGE}.env]\n")
+    write(tmp_path / "envs/staging.env", "")
+    write(tmp_path / "envs/prod.env.example", "")
+    selector = env_file_selector([tmp_path / "docker-compose.yml"])
+    assert selector is not None and selector.default is None
+    assert selector.values == ("prod", "staging")
+    # the base stack (dev) runs compose as it is; each value is an environment of its own
+    assert _envs(tmp_path) == {
+        "dev": (),
+        "prod": (("STAGE", "prod"),),
+        "staging": (("STAGE", "staging"),),
+    }
+
+
+def test_a_variable_naming_a_folder_is_not_followed(tmp_path: Path) -> None:
+    write(tmp_path / "docker-compose.yml", "services:\n  a:\n    env_file: .envs/.${ENV}/.app\n")
+    write(tmp_path / ".envs/.local/.app", "")
+    write(tmp_path / ".envs/.production/.app", "")
+    assert env_file_selector([tmp_path / "docker-compose.yml"]) is None
+    assert set(_envs(tmp_path)) == {"dev"}
+
+
+def test_a_value_naming_an_environment_already_is_left_to_it(tmp_path: Path) -> None:
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    write(tmp_path / "docker-compose.test.yml", "services:\n  web:\n    image: own-test\n")
+    write(tmp_path / ".env.dev", "")
+    write(tmp_path / ".env.test", "")
+    settings = load_settings(tmp_path)
+    assert settings.environment("test").variables == ()
+    assert [p.name for p in settings.environment("test").compose_files] == [
+        "docker-compose.test.yml"
+    ]
+
+
+def test_configured_variables_reach_compose_over_the_process_environment(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.dockyard.environments.test]\ncompose_files = ["docker-compose.yml"]\n'
+        'variables = { APP_ENV = "test" }\n',
+    )
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    write(tmp_path / "env/.env.test", "A=1\n")
+    stack = open_stack(load_settings(tmp_path), "test", FakeRunner(), {"APP_ENV": "dev"})
+    assert stack.compose.env["APP_ENV"] == "test"
+    assert stack.variables["APP_ENV"].origin == "chooses environment test"
+    plan = "\n".join(stack.plan("up", []).lines())
+    assert "APP_ENV" in plan and "chooses environment test" in plan
+
+
+def test_bad_variables_are_one_line_config_errors(tmp_path: Path) -> None:
+    write(
+        tmp_path / "pyproject.toml",
+        '[tool.dockyard.environments.test]\nvariables = { "APP-ENV" = "test" }\n',
+    )
+    with pytest.raises(ConfigError, match=r"environments\.test\.variables.*must be a table"):
+        load_settings(tmp_path)
