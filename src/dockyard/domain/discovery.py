@@ -153,12 +153,12 @@ def sniff(path: Path) -> str:
 def discover_names(root: Path, *, skip: Sequence[str] = ()) -> list[str]:
     """Environment names from file names (and the variable an env file's name holds:
     :mod:`dockyard.domain.selected`), what :func:`discover` would return."""
-    from dockyard.domain.selected import selected_environments
-
     candidates = _candidates(root, skip)
     names = [name for name, _ in candidates]
     base = next(((n, f) for n, f in candidates if _is_base(f) and n != "prod"), None)
     if base is not None:
+        from dockyard.domain.selected import selected_environments
+
         names += [name for name, _ in selected_environments(base[0], base[1], names)[1]]
     return names
 
