@@ -10,6 +10,7 @@ from dockyard.domain.secrets import (
     is_secret_key,
     looks_like_secret_value,
     mask,
+    mask_text,
 )
 
 
@@ -97,3 +98,13 @@ def test_masking_keeps_prose_help_columns_and_json_numbers() -> None:
         "postgres://postgres@db:5432/app",
     ):
         assert mask_text(text) == text
+
+
+def test_compose_messages_about_a_secret_key_stay_readable() -> None:
+    message = (
+        "error while interpolating services.db.environment.POSTGRES_PASSWORD: required "
+        "variable POSTGRES_PASSWORD is missing a value: set it in .env"
+    )
+    assert mask_text(message) == message
+    assert mask_text("POSTGRES_PASSWORD: hunter2xyz is set") == "POSTGRES_PASSWORD: ******** is set"
+    assert mask_text("API_KEY=missing-in-prod-9f8e") == "API_KEY=********"

@@ -52,11 +52,13 @@ def test_without_a_second_value_nothing_is_added(tmp_path: Path) -> None:
     [
         ("services:\n  a:\n    env_file: [.env, 'envs/${STAGE}.env']\n", ["envs/${STAGE}.env"]),
         (
-            "services:\n  a:\n    env_file:\n      - path: ./.env.${APP_ENV:-dev}\n"
-            "        required: false\n      - .env\n  b:\n    image: x\n",
+            (
+                "services:\n  a:\n    env_file:\n      - path: ./.env.${APP_ENV:-dev}\n"
+                "        required: false\n      - .env\n  b:\n    image: x\n"
+            ),
             ["./.env.${APP_ENV:-dev}"],
         ),
-        ("services:\n  a:\n    env_file:\n    - \".env.$APP_ENV\"\n", [".env.$APP_ENV"]),
+        ('services:\n  a:\n    env_file:\n    - ".env.$APP_ENV"\n', [".env.$APP_ENV"]),
     ],
 )
 def test_env_file_entries_in_every_yaml_shape(compose: str, expected: list[str]) -> None:

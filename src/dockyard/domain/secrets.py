@@ -146,7 +146,13 @@ _ENTROPIC = re.compile(r"(?<![\w+=-])[A-Za-z0-9+=_-]{20,}+")
 _HOST = re.compile(r"\[[0-9A-Fa-f:.]*+\]|[\w.%-]++")
 
 # words that stand where a value would in prose and help texts ("KEY=value")
-_NOT_VALUES = frozenset({"value", "values", "true", "false", "yes", "no", "on", "off"})
+_NOT_VALUES = frozenset({
+    "value", "values", "true", "false", "yes", "no", "on", "off",
+    # the words of error messages about a key (compose: "POSTGRES_PASSWORD: required
+    # variable POSTGRES_PASSWORD is missing a value"), never a value themselves
+    "required", "missing", "invalid", "unset", "undefined", "empty", "expected",
+    "must", "should", "cannot", "not", "is",
+})  # fmt: skip
 
 _remembered: set[str] = set()
 _lock = threading.Lock()
