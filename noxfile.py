@@ -94,12 +94,17 @@ def unit(session: nox.Session) -> None:
     session.run("pytest", "-m", "not engine", "-n", "auto", *session.posargs)
 
 
+#: Engine tests run two test files at a time: each file's projects, images and folders
+#: are its own, and the engine, not the CPU, is what they wait on.
+_ENGINE_WORKERS = ("-n", "2", "--dist", "loadfile")
+
+
 @nox.session
 def engine(session: nox.Session) -> None:
     """Engine tests: real builds, containers and file ownership."""
     _install(session)
     ensure_engine(session)
-    session.run("pytest", "-m", "engine", *session.posargs)
+    session.run("pytest", "-m", "engine", *_ENGINE_WORKERS, *session.posargs)
 
 
 @nox.session
@@ -110,7 +115,9 @@ def ci(session: nox.Session) -> None:
     session.run("mypy")
     session.run("pytest", "-m", "not engine", "-p", "no:cacheprovider", "-n", "auto")
     ensure_engine(session)
-    session.run("pytest", "-m", "engine", "-p", "no:cacheprovider", *session.posargs)
+    session.run(
+        "pytest", "-m", "engine", "-p", "no:cacheprovider", *_ENGINE_WORKERS, *session.posargs
+    )
 
 
 @nox.session
