@@ -51,7 +51,7 @@ CORPUS = Path(__file__).resolve().parent / "corpus"
 # fmt: off
 DEFECT_IDS = frozenset({
     "DF001", "DF004", "DI001", "CO001", "CO002", "CO003",
-    "CO004", "LK001", "GI001", "ENV005", "ENV007", "VE002", "VE003",
+    "CO004", "LK001", "GI001", "ENV001", "ENV005", "ENV007", "VE002", "VE003",
 })
 
 Variant = Literal["clean", "defects"]
