@@ -129,7 +129,10 @@ def test_settings_take_discovered_environments_and_their_files(tmp_path: Path) -
     dev = settings.environment("dev")
     assert dev.service == "api"  # the service that builds the Python project
     assert dev.project_name == tmp_path.name.lower()
-    assert dev.env_file == tmp_path.resolve() / ".env" and not dev.env_file_required
+    # a fresh clone: .env.dev is to be made from its template (env.init), and until
+    # then compose runs as plain compose does, with no --env-file
+    assert dev.env_file == tmp_path.resolve() / ".env.dev" and not dev.env_file_required
+    assert dev.env_example == tmp_path.resolve() / ".env.dev.example"
     write(tmp_path / ".env.dev", "A=1\n")
     dev = load_settings(tmp_path, environ={}).environment("dev")
     assert dev.env_file.name == ".env.dev" and dev.env_file_required

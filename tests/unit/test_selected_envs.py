@@ -124,3 +124,22 @@ def test_bad_variables_are_one_line_config_errors(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match=r"environments\.test\.variables.*must be a table"):
         load_settings(tmp_path)
+
+
+def test_env_init_makes_a_chosen_environments_file_from_its_own_template(
+    tmp_path: Path,
+) -> None:
+    """A fresh clone has the templates only: env.init makes `.env.test` from its own."""
+    from dockyard.workflows.envs import init_env
+
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    write(tmp_path / ".env.dev.example", "A=dev\n")
+    write(tmp_path / ".env.test.example", "A=test\nTESTING=1\n")
+    settings = load_settings(tmp_path)
+    test = settings.environment("test")
+    assert test.env_file.name == ".env.test" and not test.env_file_required
+    assert "--env-file" not in open_stack(settings, "test", FakeRunner(), {}).compose.argv("up")
+    result = init_env(settings, test)
+    assert result.created and result.keys == 2
+    assert (tmp_path / ".env.test").read_text() == "A=test\nTESTING=1\n"
+    assert (tmp_path / ".env.test").stat().st_mode & 0o777 == 0o600

@@ -171,8 +171,30 @@ def _merge_service(base: dict[str, Any], over: Mapping[str, Any]) -> dict[str, A
             result[key] = {**_environment(old), **_environment(value)}
         elif key in _APPENDED and isinstance(old, list) and isinstance(value, list):
             result[key] = old + [v for v in value if v not in old]
+        elif key == "build" and old is not None and value is not None:
+            result[key] = _merge_mapping(_build_mapping(old), _build_mapping(value))
         elif isinstance(old, Mapping) and isinstance(value, Mapping):
-            result[key] = {**old, **value}
+            result[key] = _merge_mapping(old, value)
+        else:
+            result[key] = value
+    return result
+
+
+def _build_mapping(build: Any) -> Mapping[str, Any]:
+    """``build: .`` is ``build: {context: .}`` to compose."""
+    return build if isinstance(build, Mapping) else {"context": build}
+
+
+def _merge_mapping(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """Compose's merge of nested mappings: key by key, all the way down; ``args``,
+    ``environment`` and ``labels`` by name, whether written as lists or mappings."""
+    result = dict(old)
+    for key, value in new.items():
+        prev = result.get(key)
+        if key in ("args", "environment", "labels") and prev is not None and value is not None:
+            result[key] = {**_environment(prev), **_environment(value)}
+        elif isinstance(prev, Mapping) and isinstance(value, Mapping):
+            result[key] = _merge_mapping(prev, value)
         else:
             result[key] = value
     return result

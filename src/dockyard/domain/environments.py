@@ -119,8 +119,9 @@ def _env_file(  # noqa: PLR0917, PLR0911 - one value of each source, named at th
     """The ``--env-file`` of an environment, and whether it must exist.
 
     Configured, else ``env/.env.<name>`` in the standard layout; outside it,
-    ``.env.<name>`` beside the compose files when it exists, else the ``.env`` plain
-    compose reads (optional, as it is for compose).
+    ``.env.<name>`` beside the compose files when it exists (or, optional, when only
+    its template does: a fresh clone), else the ``.env`` plain compose reads (optional,
+    as it is for compose).
     """
     if table.get("env_file"):
         return _path(root, table["env_file"], f"environments.{name}.env_file", origins), True
@@ -141,6 +142,10 @@ def _env_file(  # noqa: PLR0917, PLR0911 - one value of each source, named at th
     named = folder / f".env.{name}"
     if named.is_file() or named.is_symlink():
         return named, True
+    from dockyard.domain.selected import TEMPLATE_SUFFIXES
+
+    if any(named.with_name(named.name + s).is_file() for s in TEMPLATE_SUFFIXES):
+        return named, False  # a fresh clone: env.init makes it from its template
     return folder / ".env", False
 
 

@@ -103,8 +103,9 @@ class InitResult:
 
 
 def init_env(settings: Settings, env: Environment) -> InitResult:
-    """Create ``env``'s env file from the example, mode 0600; never overwrite."""
-    example = settings.env_example
+    """Create ``env``'s env file from its template (``.env.test.example`` for
+    ``.env.test``, else the example), mode 0600; never overwrite."""
+    example = env.env_example or settings.env_example
     shown = settings.relative(env.env_file)
     if env.env_file.exists() or env.env_file.is_symlink():
         return InitResult(shown, created=False, keys=0)
@@ -211,6 +212,13 @@ def check_env(
     return findings
 
 
+def _has_own_template(path: Path) -> bool:
+    """Is a template of this very file committed beside it (``staging.env.example``)?"""
+    from dockyard.domain.selected import TEMPLATE_SUFFIXES
+
+    return any(path.with_name(path.name + suffix).is_file() for suffix in TEMPLATE_SUFFIXES)
+
+
 def _git_findings(
     settings: Settings,
     parsed: Mapping[Path, EnvFile | None],
@@ -225,10 +233,11 @@ def _git_findings(
     committed = {f".env.{name}" for name in settings.committed_envs}
     for rel in sorted(tracked):
         env_file = parsed[rels[rel]]
-        # a per-environment file (.env.dev, .env.local) holds a developer's values; a
-        # committed file of shared defaults (.env, env/common.env) may be committed, and
-        # ENV007 reports a secret in it
-        local = rel.name.startswith(".env.")
+        # a per-environment file (.env.dev, .env.local), or one with a template of its
+        # own beside it (envs/staging.env and envs/staging.env.example), holds a
+        # developer's values; a file of shared defaults (.env, env/common.env) may be
+        # committed, and ENV007 reports a secret in it
+        local = rel.name.startswith(".env.") or _has_own_template(rels[rel])
         if not _is_template(rel) and rel.name not in committed and local:
             findings.append(
                 Finding(

@@ -62,8 +62,9 @@ def check(c: Context, env: str | None = None) -> None:
 @task(help={"env": _ENV_HELP})
 @guarded
 def init(c: Context, env: str | None = None) -> None:
-    """Create env/.env.<env> from env/.env.example with mode 0600.
+    """Create the environment's env file (env/.env.<env>) from its template, mode 0600.
 
+    The template is the file's own (.env.test.example), else env/.env.example.
     Never overwrites: an existing file is left exactly as it is.
     """
     from dockyard.surfaces.runtime import settings_for
@@ -73,8 +74,9 @@ def init(c: Context, env: str | None = None) -> None:
     environment = settings.environment(env)
     result = envs.init_env(settings, environment)
     if result.created:
+        template = environment.env_example or settings.env_example
         echo(
-            f"created {result.path} from {settings.relative(settings.env_example)} "
+            f"created {result.path} from {settings.relative(template)} "
             f"({result.keys} keys, mode 0600)"
         )
     else:
