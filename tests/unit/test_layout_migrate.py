@@ -180,3 +180,33 @@ def test_literals_stay_where_a_command_runs_the_stack_with_other_env_files(
         for item in plan.left
     )
     assert "TESTING=true" in edits["env/.env.test"]  # the test stack is run consistently
+
+
+def test_plan_names_what_a_moved_compose_file_still_says_and_env_files_it_leaves(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "ledger"
+    files = {
+        "pyproject.toml": '[project]\nname = "ledger"\nversion = "0"\n',
+        "docker/Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n",
+        "docker/docker-compose.yml": (
+            "# run from the root: docker compose -f docker/docker-compose.yml up\n"
+            "services:\n  api:\n    build: {context: .., dockerfile: docker/Dockerfile}\n"
+            "    env_file: ../envs/${STAGE:-local}.env\n"
+        ),
+        "envs/local.env.example": "A=\n",
+        "envs/staging.env.example": "A=\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    plan = plan_migrate(root)
+    moves = {(s.src, s.dst) for s in plan.steps if isinstance(s, Move)}
+    assert ("docker/docker-compose.yml", "compose/docker-compose.yml") in moves
+    left = "\n".join(plan.left)
+    assert (
+        "compose/docker-compose.yml:1: names docker/docker-compose.yml "
+        "(now compose/docker-compose.yml); not rewritten"
+    ) in left
+    assert "env_file ../envs/${STAGE:-local}.env (a file per value of its variable)" in left
+    assert not any(s.src.startswith("envs/") for s in plan.steps if isinstance(s, Move))

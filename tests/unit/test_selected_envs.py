@@ -143,3 +143,17 @@ def test_env_init_makes_a_chosen_environments_file_from_its_own_template(
     assert result.created and result.keys == 2
     assert (tmp_path / ".env.test").read_text() == "A=test\nTESTING=1\n"
     assert (tmp_path / ".env.test").stat().st_mode & 0o777 == 0o600
+
+
+def test_env_check_compares_a_file_with_its_own_template(tmp_path: Path) -> None:
+    from dockyard.workflows.envs import check_env
+
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    write(tmp_path / ".env.dev", "A=1\n")
+    write(tmp_path / ".env.test.example", "A=\nTESTING=\n")
+    write(tmp_path / ".env.test", "A=1\n", mode=0o600)
+    settings = load_settings(tmp_path)
+    findings = check_env(settings, settings.environment("test"), {}, FakeRunner())
+    assert [(f.check_id, f.message) for f in findings] == [
+        ("ENV001", "TESTING is in the example but missing here")
+    ]

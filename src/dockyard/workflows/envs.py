@@ -142,6 +142,8 @@ def check_env(
     """
     findings: list[Finding] = []
     selected = load_env_file(settings, env)
+    if env.env_example is not None:  # its own template (.env.test.example), when it has one
+        settings = replace(settings, env_example=env.env_example)
     example = _example(settings)
     rel = settings.relative(env.env_file)
     if example is None:

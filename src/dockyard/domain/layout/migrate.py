@@ -332,6 +332,22 @@ def _plan_new_files(builder: PlanBuilder, project: str) -> None:
             builder.write(name, template(f"{name}.tmpl", project))
 
 
+def _chosen_env_files_left(builder: PlanBuilder, rel: str, text: str) -> None:
+    """An env file chosen by a variable outside ``env/`` (``../envs/${STAGE}.env``) is
+    read where it is, and left there: said, since dockyard's env tasks manage env/."""
+    from dockyard.domain.selected import env_file_entries
+
+    folder = posixpath.dirname(rel)
+    for entry in dict.fromkeys(env_file_entries(text)):
+        where = posixpath.normpath(posixpath.join(folder, entry))
+        if "$" in entry and not where.startswith("env/"):
+            builder.left.append(
+                f"{rel}: env_file {entry} (a file per value of its variable) is read where "
+                "it is and left there; `dockyard env.init`/`env.show` manage env/.env.<env>: "
+                "move the files and the name together to have them managed"
+            )
+
+
 def _leftovers(builder: PlanBuilder) -> None:
     """What the static checks will still report, said up front."""
     if not any(builder.exists(n) for n in ("uv.lock", "poetry.lock")):
@@ -350,6 +366,7 @@ def _leftovers(builder: PlanBuilder) -> None:
         text = builder.read(rel)
         if text is None or rel.endswith(".example"):
             continue
+        _chosen_env_files_left(builder, rel, text)
         services = load_compose(text, rel).get("services") or {}
         missing = [
             str(n) for n, s in services.items() if isinstance(s, dict) and "healthcheck" not in s

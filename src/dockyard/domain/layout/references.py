@@ -230,9 +230,13 @@ def _list_mentions(builder: PlanBuilder, moves: Mapping[str, str], done: set[str
     }
     for path in sorted(root.rglob("*")):
         rel = path.relative_to(root).as_posix()
-        if rel in done or set(path.relative_to(root).parts[:-1]) & _SKIP_DIRS:
+        # a moved compose file's own comments (`docker compose -f docker/...`) are
+        # listed under its new name; its keys were rewritten already
+        comments_only = rel in moves and path.suffix in (".yml", ".yaml")
+        skipped = rel in done or set(path.relative_to(root).parts[:-1]) & _SKIP_DIRS
+        if not comments_only and (skipped or path.suffix not in _SCANNED or rel in moves):
             continue
-        if not path.is_file() or path.suffix not in _SCANNED or rel in moves:
+        if not path.is_file():
             continue
         if rel in ("tasks.py", "noxfile.py", "pyproject.toml"):
             continue
@@ -240,10 +244,13 @@ def _list_mentions(builder: PlanBuilder, moves: Mapping[str, str], done: set[str
             lines = path.read_text("utf-8").splitlines()
         except (OSError, UnicodeDecodeError):
             continue
+        shown = moves[rel] if comments_only else rel
         for number, line in enumerate(lines, 1):
+            if comments_only and not line.lstrip().startswith("#"):
+                continue
             for old, pattern in patterns.items():
                 if pattern.search(line) and listed < _MAX_LISTED:
                     builder.left.append(
-                        f"{rel}:{number}: names {old} (now {moves[old]}); not rewritten"
+                        f"{shown}:{number}: names {old} (now {moves[old]}); not rewritten"
                     )
                     listed += 1
