@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dockyard.domain.commands import makefile_env_files
 from dockyard.domain.config import load_settings
 from dockyard.domain.discovery import (
     compose_project_name,
     discover,
     discover_names,
     find_root,
-    makefile_env_files,
 )
 from tests.conftest import write
 

@@ -132,7 +132,7 @@ def _env_file(  # noqa: PLR0917, PLR0911 - one value of each source, named at th
         return _path(root, f"{top['env_dir']}/.env.{name}", "env_dir", origins), False
     if origin in ("standard", "configuration"):
         return _path(root, f"{top['env_dir']}/.env.{name}", "env_dir", origins), True
-    from dockyard.domain.discovery import makefile_env_files
+    from dockyard.domain.commands import makefile_env_files
 
     default = origin.startswith(("base file", "COMPOSE_FILE"))
     from_make = makefile_env_files(root, files, default_stack=default)
@@ -166,7 +166,7 @@ def _extra_env_files(  # noqa: PLR0917 - one value of each source, named at the 
             _path(root, f, f"environments.{name}.env_files", origins) for f in table["env_files"]
         )
     elif origin not in ("standard", "configuration") and not table.get("env_file"):
-        from dockyard.domain.discovery import makefile_env_files
+        from dockyard.domain.commands import makefile_env_files
 
         default = origin.startswith(("base file", "COMPOSE_FILE"))
         listed = makefile_env_files(root, files, default_stack=default)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from dockyard.adapters.compose import Compose, ComposeProject, detect_compose
-from dockyard.adapters.runner import Completed, Runner, tail
+from dockyard.adapters.runner import Completed, Runner
 from dockyard.domain.config import Environment, Settings
 from dockyard.domain.envfiles import Resolved
 from dockyard.domain.identity import HostIds
@@ -27,7 +27,8 @@ from dockyard.domain.images import (
 )
 from dockyard.domain.secrets import mask
 from dockyard.errors import CommandError, PlanError
-from dockyard.workflows.builds import BuildError, build_error, build_failed
+from dockyard.workflows.builds import BuildError, build_error
+from dockyard.workflows.citest import CiTest
 from dockyard.workflows.envs import resolved_env
 from dockyard.workflows.freshness import ImageFreshness
 from dockyard.workflows.health import ServiceError, Waiting, secret_values, wait_for_services
@@ -54,7 +55,7 @@ _ALL_PROFILES = ("--profile", "*")
 
 
 @dataclass
-class Stack(ImageFreshness, EngineTargeting, UpToDate):
+class Stack(ImageFreshness, EngineTargeting, UpToDate, CiTest):
     """One environment of one repository, ready to plan and run compose operations."""
 
     settings: Settings
@@ -259,55 +260,6 @@ class Stack(ImageFreshness, EngineTargeting, UpToDate):
             if not was_up:
                 self._run_unchecked(self.down_step(volumes=False), 300.0, None)
 
-    def ci_up_step(self, *, build: bool = False) -> Step:
-        """``up [--build] --abort-on-container-exit --exit-code-from SERVICE``."""
-        flags = ("--build",) if build else ()
-        return Step(
-            self.argv(
-                "up", *flags, "--abort-on-container-exit", "--exit-code-from", self.env.service
-            ),
-            ("build, then " if build else "")
-            + f"run until a container exits; exit code of {self.env.service}",
-        )
-
-    def ci_test(self, *, output: Output | None = None) -> int:
-        """Build, run until the app service exits, return its exit code; always clean up.
-
-        The inputs of the build are recorded (``.dockyard/<env>.build.json``), so that
-        the next run knows whether the compose files pass dockyard's build args by
-        themselves: then it builds within ``up --build``, one compose process fewer.
-        """
-        *steps, down = self.ci_test_plan().steps
-        with self.lock():
-            try:
-                code = 0
-                for step in steps:
-                    if self._is_build(step):
-                        self._run_step(step, output)
-                        if not self.record_is_current():
-                            self._record(self.build_inputs())
-                    else:
-                        code = self._run_ci_up(step, output)
-                return code
-            finally:  # Ctrl-C included: the containers, network and volumes go away
-                self._run_unchecked(down, 300.0, output)
-
-    def _run_ci_up(self, step: Step, output: Output | None) -> int:
-        """Run ``up``; a build it ran that failed is a :class:`BuildError`, named."""
-        done = self.runner.run(
-            step.argv,
-            env=self.compose.env,
-            cwd=self.settings.root,
-            timeout=None,
-            check=False,
-            on_output=output if output is not None else _discard,
-        )
-        text = done.stdout + done.stderr
-        if done.returncode != 0 and "--build" in step.argv and build_failed(text):
-            failed = CommandError(step.argv, done.returncode, tail(text))
-            raise build_error(self.env.service, failed)
-        return done.returncode
-
     def _run_unchecked(self, step: Step, timeout: float | None, output: Output | None) -> int:
         done = self.runner.run(
             step.argv,
@@ -318,23 +270,6 @@ class Stack(ImageFreshness, EngineTargeting, UpToDate):
             on_output=output if output is not None else _discard,
         )
         return done.returncode
-
-    def ci_test_plan(self) -> Plan:
-        """The plan of :meth:`ci_test`: ``build`` then ``up``, or ``up --build`` when the
-        compose files pass dockyard's build args themselves (see :meth:`args_in_compose`)."""
-        notes = self.engine_notes()
-        down = self.down_step(volumes=True)
-        if self.args_in_compose():
-            steps = [self.ci_up_step(build=True), down]
-            notes.append(
-                "build args: the compose files pass them to every build "
-                "(recorded from compose config): built within up"
-            )
-        else:
-            steps = [self.build_step(), self.ci_up_step(), down]
-        plan = self.plan("ci.test", steps, build=True)
-        plan.notes += notes
-        return plan
 
     def down_step(self, *, volumes: bool, images: bool = False, extra: Sequence[str] = ()) -> Step:
         """``compose --profile '*' down --remove-orphans``: every profile's services too."""

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
-from dockyard.domain.discovery import compose_calls
+from dockyard.domain.commands import compose_calls
 from dockyard.domain.layout.behaviour import ComposeEnvironment
 from dockyard.domain.layout.classify import classify_base
 from dockyard.domain.layout.compose import load_compose
