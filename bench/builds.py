@@ -196,6 +196,7 @@ class BuildProject:
         (root / "docker/Dockerfile").write_text(dockerfile_template("uv", package=False))
         (root / "docker/Dockerfile.dockerignore").write_text(dockerignore_template())
         (root / "docker/Seed.Dockerfile.dockerignore").write_text(SEED_IGNORE)
+        (root / "docker/SeedCopy.Dockerfile.dockerignore").write_text(SEED_IGNORE)
         (root / "compose").mkdir()
         self.lock()
 
@@ -240,6 +241,10 @@ class BuildProject:
         (self.root / "docker/Seed.Dockerfile").write_text(
             SEED.replace("@@WHEELS@@", self.wheels_image)
         )
+        # an identical copy of the seed's: the noise of one run (an A/A comparison)
+        (self.root / "docker/SeedCopy.Dockerfile").write_text(
+            SEED.replace("@@WHEELS@@", self.wheels_image)
+        )
 
     def touch_source(self) -> None:
         """Change one module (never to a content built before: BuildKit would reuse it)."""
@@ -252,7 +257,9 @@ class BuildProject:
 
     def build_logged(self, kind: str, target: str = "development") -> tuple[float, str]:
         """Build as :meth:`build` does; return wall seconds and BuildKit's plain log."""
-        dockerfile = "Dockerfile" if kind == "dockyard" else "Seed.Dockerfile"
+        dockerfile = {"dockyard": "Dockerfile", "seedcopy": "SeedCopy.Dockerfile"}.get(
+            kind, "Seed.Dockerfile"
+        )
         image = self.image(kind, target)
         compose = self.root / f"compose/{kind}-{target}.yml"
         compose.write_text(
