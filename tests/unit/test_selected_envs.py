@@ -157,3 +157,11 @@ def test_env_check_compares_a_file_with_its_own_template(tmp_path: Path) -> None
     assert [(f.check_id, f.message) for f in findings] == [
         ("ENV001", "TESTING is in the example but missing here")
     ]
+
+
+def test_a_name_that_is_only_the_variable_makes_no_environment(tmp_path: Path) -> None:
+    write(tmp_path / "docker-compose.yml", "services:\n  a:\n    env_file: ${ENV_FILE:-.env}\n")
+    for name in ("Makefile", "Dockerfile", "README", ".env"):
+        write(tmp_path / name, "")
+    assert env_file_selector([tmp_path / "docker-compose.yml"]) is None
+    assert set(_envs(tmp_path)) == {"dev"}

@@ -119,6 +119,8 @@ def _selector(folder: Path, entry: str) -> Selector | None:
     if "/" in suffix:
         return None  # the variable names a folder: not followed
     where, _, head = prefix.rpartition("/")
+    if not head and not suffix:
+        return None  # the whole name is the variable (${ENV_FILE:-.env}): nothing to match
     directory = (folder / where) if where else folder
     values: set[str] = set()
     try:
