@@ -38,7 +38,7 @@ def test_each_env_file_or_template_the_name_matches_is_an_environment(tmp_path: 
     assert discover_names(tmp_path) == ["dev", "staging", "test"]  # the cheap listing agrees
     settings = load_settings(tmp_path)
     assert settings.environment("test").compose_files == settings.environment("dev").compose_files
-    assert settings.environment("test").origin == "base file with APP_ENV=test"
+    assert settings.environment("test").origin == "chosen by APP_ENV=test over the base file"
 
 
 def test_without_a_second_value_nothing_is_added(tmp_path: Path) -> None:
@@ -165,3 +165,15 @@ def test_a_name_that_is_only_the_variable_makes_no_environment(tmp_path: Path) -
         write(tmp_path / name, "")
     assert env_file_selector([tmp_path / "docker-compose.yml"]) is None
     assert set(_envs(tmp_path)) == {"dev"}
+
+
+def test_a_makefile_running_the_base_stack_does_not_give_its_env_file_to_the_others(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "docker-compose.yml", SCALAR)
+    write(tmp_path / "Makefile", "up:\n\tdocker compose --env-file .env.dev up -d\n")
+    for name in (".env.dev", ".env.test"):
+        write(tmp_path / name, "A=1\n")
+    settings = load_settings(tmp_path)
+    assert settings.environment("dev").env_file.name == ".env.dev"
+    assert [p.name for p in settings.environment("test").env_files] == [".env.test"]

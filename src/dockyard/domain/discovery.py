@@ -238,7 +238,10 @@ def _selected(stack: DiscoveredStack, taken: Sequence[str]) -> list[DiscoveredSt
     found = [replace(stack, variables=own)]
     for name, variables in others:
         how = ", ".join(f"{k}={v}" for k, v in variables)
-        found.append(DiscoveredStack(name, stack.files, f"{stack.origin} with {how}", variables))
+        # not "base file ...": a project command that runs the base stack without the
+        # variable (a Makefile's `docker compose --env-file .env.dev up`) is not this one
+        origin = f"chosen by {how} over the {stack.origin}"
+        found.append(DiscoveredStack(name, stack.files, origin, variables))
     return found
 
 
