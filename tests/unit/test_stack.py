@@ -173,3 +173,32 @@ def test_engine_hint_names_no_file_of_this_repository() -> None:
 
     error = _engine_error("unix:///x.sock", FileNotFoundError("No such file or directory"))
     assert ".ci/" not in str(error) and "Docker engine not running" in str(error)
+
+
+def test_compose_refusing_the_files_is_one_line_of_bad_input(root: Path) -> None:
+    """A missing env file a service loads, or files compose rejects: exit 2, one line."""
+    from dockyard.errors import EXIT_BAD_INPUT
+
+    runner = FakeRunner()
+    stack = open_stack(load_settings(root), "dev", runner, {"PATH": "/bin"})
+    write(root / "env/.env.local.example", "A=\n")
+    missing = root.resolve() / "env/.env.local"
+    runner.respond(
+        [*stack.compose.argv("config")[:-1], "config"],
+        returncode=1,
+        stderr=f"env file {missing} not found: stat {missing}: no such file or directory\n",
+    )
+    with pytest.raises(ConfigError) as caught:
+        stack.compose.image_name("app")
+    assert caught.value.exit_code == EXIT_BAD_INPUT
+    assert str(caught.value) == (
+        "env/.env.local: env file not found (a service loads it); create it from "
+        "env/.env.local.example (`dockyard env.init --env <env>` does, mode 0600)"
+    )
+    runner.respond(
+        [*stack.compose.argv("config")[:-1], "config"],
+        returncode=15,
+        stderr="validating compose/docker-compose.dev.yml: services.app.ports must be a list\n",
+    )
+    with pytest.raises(ConfigError, match=r"^compose/docker-compose.dev.yml: compose rejects"):
+        stack.build_inputs()

@@ -10,6 +10,7 @@ file, and moving that folder silently re-roots every one of them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +149,12 @@ class Compose:
 
             data: Any = YAML(typ="safe").load(done.stdout)
         else:
-            done = self.run("config", "--format", "json", timeout=_QUERY_TIMEOUT)
+            try:
+                done = self.run("config", "--format", "json", timeout=_QUERY_TIMEOUT)
+            except CommandNotFoundError:
+                raise
+            except CommandError as exc:
+                raise self.refusal(exc) from None
             try:
                 data = json.loads(done.stdout)
             except json.JSONDecodeError as exc:
@@ -156,6 +162,31 @@ class Compose:
                     done.argv, 0, message=f"compose config printed invalid JSON: {exc}"
                 ) from None
         return data if isinstance(data, dict) else {}
+
+    def refusal(self, exc: CommandError) -> ConfigError:
+        """compose's ``config`` refusing the project, as one line naming the file (bad
+        input, exit 2): a missing env file a service loads, else the compose files."""
+        lines = [ln.strip() for ln in exc.stderr_tail.splitlines() if ln.strip()]
+        message = ([ln for ln in lines if "level=warning" not in ln] or lines or ["?"])[-1]
+        missing = re.search(r"env file (?P<path>\S+) not found", message)
+        if missing is None:
+            files = ", ".join(self._shown(p) for p in self.project.files)
+            return ConfigError(f"compose rejects the configuration: {message[:300]}", source=files)
+        path = Path(missing["path"])
+        templates = [path.with_name(path.name + s) for s in (".example", ".sample", ".template")]
+        found = next((t for t in templates if t.is_file()), None)
+        hint = f"create it from {self._shown(found)}" if found is not None else "create it"
+        if path == self.project.env_file or found is not None:
+            hint += " (`dockyard env.init --env <env>` does, mode 0600)"
+        return ConfigError(
+            f"env file not found (a service loads it); {hint}", source=self._shown(path)
+        )
+
+    def _shown(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.cwd).as_posix()
+        except ValueError:
+            return str(path)
 
     def image_name(self, service: str, config: Mapping[str, Any] | None = None) -> str:
         """The image compose builds or runs for ``service``."""

@@ -28,6 +28,7 @@ from dockyard.domain.images import (
     read_inputs,
     staleness,
 )
+from dockyard.errors import CommandError, CommandNotFoundError
 
 if TYPE_CHECKING:
     from dockyard.adapters.engine import Engine
@@ -91,7 +92,14 @@ class ImageFreshness:
         """
         import json
 
-        config = self.compose.run(*self.profile_flags(), "config", "--format", "json", timeout=60.0)
+        try:
+            config = self.compose.run(
+                *self.profile_flags(), "config", "--format", "json", timeout=60.0
+            )
+        except CommandNotFoundError:
+            raise
+        except CommandError as exc:
+            raise self.compose.refusal(exc) from None
         try:
             data = json.loads(config.stdout or "{}")
         except json.JSONDecodeError:
