@@ -210,3 +210,29 @@ def test_plan_names_what_a_moved_compose_file_still_says_and_env_files_it_leaves
     ) in left
     assert "env_file ../envs/${STAGE:-local}.env (a file per value of its variable)" in left
     assert not any(s.src.startswith("envs/") for s in plan.steps if isinstance(s, Move))
+
+
+def test_a_new_env_file_for_moved_values_holds_them_alone(tmp_path: Path) -> None:
+    """dev read `.env` (shared, real values); the override's literals move to a new
+    env/.env.dev, which must not bring the template's placeholders over `.env`'s."""
+    root = tmp_path / "shelf"
+    files = {
+        "pyproject.toml": '[project]\nname = "shelf"\nversion = "0"\n',
+        "Dockerfile": "FROM python:3.12-slim\nWORKDIR /app\nCOPY . .\n",
+        "compose.yaml": (
+            "services:\n  api:\n    build: .\n    env_file: .env\n"
+            "  db:\n    image: postgres:16\n"
+            "    environment:\n      POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:?}\n"
+        ),
+        "compose.override.yaml": "services:\n  api:\n    environment:\n      DEBUG: '1'\n",
+        ".env": "POSTGRES_PASSWORD=real-value-from-the-developer\n",
+        ".env.example": "POSTGRES_PASSWORD=change-me\n",
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    plan = plan_migrate(root)
+    written = {s.path: s.text for s in plan.steps if isinstance(s, Write)}
+    assert "DEBUG=1" in written["env/.env.dev"]
+    assert "POSTGRES_PASSWORD" not in written["env/.env.dev"]
+    assert "POSTGRES_PASSWORD" not in written["env/.env.dev.example"]

@@ -1,15 +1,18 @@
 """Values to their own environment: env files and examples planned per environment.
 
-A literal ``environment:`` value of environment ``E`` goes to ``env/.env.E`` (created
-from ``E``'s own template when there is one, else the generic example) and to
-``E``'s example ``env/.env.E.example`` (so a fresh clone gets it too). No key is added
+A literal ``environment:`` value of environment ``E`` goes to ``env/.env.E`` and to
+``E``'s example ``env/.env.E.example`` (so a fresh clone gets it too). Where ``E``
+read that file before but this checkout lacks it (a fresh clone), it is created from
+its template; where it is a new file for ``E``, it holds the moved values alone: ``E``'s
+other values stay in the env files it read before, which placeholders must not
+override. No key is added
 to another environment. Env files holding secrets get mode 0600.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 from dockyard.domain.layout.builder import PlanBuilder
@@ -59,11 +62,12 @@ def plan_env_values(
     additions: Mapping[str, Mapping[str, str]],
     sources: Mapping[str, str],
     committed_envs: Sequence[str],
+    reads: Mapping[str, Collection[str]] | None = None,
 ) -> None:
     """Write each environment's moved values to its env file and its example.
 
     ``additions``: env -> {KEY: value}; ``sources``: env -> the compose file they came
-    from (for the comment).
+    from (for the comment); ``reads``: env -> the env files it reads, moved.
     """
     for env, keys in sorted(additions.items()):
         if not keys:
@@ -72,20 +76,30 @@ def plan_env_values(
         source = sources.get(env, "compose")
         current = builder.read(rel)
         own_example = builder.read(f"{rel}.example")
-        generic = builder.read("env/.env.example")
         committed = env in committed_envs
-        if current is None:
+        generic = builder.read("env/.env.example")
+        own = rel in (reads or {}).get(env, ())  # its own env file, absent in this checkout
+        if current is None and own:
             base = own_example if own_example is not None else (generic or "")
             mode = 0o644 if committed else 0o600
             builder.write(rel, _append(base, keys, source), mode)
             origin = f"{rel}.example" if own_example is not None else "env/.env.example"
             builder.notes.append(f"{rel}: created from {origin} (mode {mode:04o})")
+        elif current is None:
+            # a new env file for the environment: the moved values alone, since its other
+            # values come from the env files it read before, which placeholders here
+            # would override
+            mode = 0o644 if committed else 0o600
+            builder.write(rel, _append("", keys, source), mode)
+            builder.notes.append(
+                f"{rel}: created with the values moved out of {source} (mode {mode:04o})"
+            )
         else:
             builder.edit(rel, _append(current, keys, source))
         if committed:
             continue
         if own_example is None:
-            builder.write(f"{rel}.example", _append(generic or "", keys, source))
+            builder.write(f"{rel}.example", _append((generic or "") if own else "", keys, source))
             builder.notes.append(f"{rel}.example: the template of {rel} (committed)")
         else:
             builder.edit(f"{rel}.example", _append(own_example, keys, source))

@@ -30,6 +30,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
+from dockyard.domain.layout.behaviour import referenced_env_files
 from dockyard.domain.layout.builder import PlanBuilder
 from dockyard.domain.layout.classify import project_name_from_folder
 from dockyard.domain.layout.compose import load_compose, rewrite_compose
@@ -114,7 +115,11 @@ def plan_migrate(
     rewrite_dockerfile_sources(builder, all_moves)
     owners = _owners(stacks, targets)
     additions, sources = _rewrite_compose_files(builder, stacks, targets, all_moves, owners)
-    plan_env_values(builder, additions, sources, committed_envs)
+    reads = {
+        env.name: {all_moves.get(f, f) for f in referenced_env_files(builder.root, env)}
+        for env in stacks.environments
+    }
+    plan_env_values(builder, additions, sources, committed_envs, reads)
     private_env_files(builder, committed_envs)
     undocumented_keys(builder)
     values = {e: f"env/.env.{e}" for e in additions}
