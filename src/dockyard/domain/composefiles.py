@@ -52,8 +52,10 @@ def merge_files(
 ) -> tuple[dict[str, Service], dict[str, Any], list[str]]:
     """Compose's merge of ``files``, for when compose itself cannot answer.
 
-    Returns the services (profiles applied), the merged top level, and notes naming what
-    was not followed (``include``, an ``extends`` it cannot find, unresolved variables).
+    ``files`` include what their ``include:`` pulls in, first (the repository model
+    reads them). Returns the services (profiles applied), the merged top level, and
+    notes naming what was not followed (an ``extends`` it cannot find, unresolved
+    variables).
     """
     notes: list[str] = []
     missing: set[str] = set()
@@ -63,8 +65,6 @@ def merge_files(
     for path, data in files:
         if not isinstance(data, Mapping):
             continue
-        if data.get("include"):
-            notes.append(f"{path.name}: `include:` is not followed without compose")
         for key, value in data.items():
             if key != "services":
                 top[str(key)] = interpolate(_plain(value), variables, missing)

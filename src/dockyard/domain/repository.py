@@ -150,14 +150,24 @@ class Repository:
         return found
 
     def _load_stack(self, env: Environment) -> ComposeStack:
-        files = tuple(self._read_compose(path) for path in env.compose_files)
-        good = [(self.root / f.path, f.data) for f in files if f.problem is None]
+        own = [self._read_compose(path) for path in env.compose_files]
+        included = self._included(own)
+        files = (*(f for f, _ in included), *own)  # compose loads what files include first
+        folders = {f.path: folder for f, folder in included}
+        # a file's services resolve relative paths from its folder, or from the
+        # `project_directory` its include entry names
+        good = [
+            (folders.get(f.path, (self.root / f.path).parent) / f.path.name, f.data)
+            for f in files
+            if f.problem is None
+        ]
         notes: list[str] = []
         services: dict[str, Service] = {}
         top: dict[str, Any] = {}
         source: Literal["compose", "files"] = "files"
         refused: list[str] = []
-        config = self._compose_config(env, [p for p, _ in good], notes, refused) if good else None
+        given = [self.root / f.path for f in own if f.problem is None]  # compose's -f
+        config = self._compose_config(env, given, notes, refused) if given else None
         variables = self._variables(env)
         if config is not None:
             services, source = services_from_config(config), "compose"
@@ -179,6 +189,30 @@ class Repository:
             top,
             refused[0] if refused else None,
         )
+
+    def _included(self, files: list[ComposeFile]) -> list[tuple[ComposeFile, Path]]:
+        """The files ``files`` pull in with ``include:`` (compose 2.20), each with the
+        folder its relative paths resolve from, included files' own includes first."""
+        found: list[tuple[ComposeFile, Path]] = []
+        seen = {f.path for f in files}
+        pending = [(f, (self.root / f.path).parent) for f in files]
+        while pending and len(found) < 64:
+            compose, _ = pending.pop(0)
+            entries = compose.data.get("include") if compose.problem is None else None
+            for entry in entries if isinstance(entries, list) else []:
+                folder = (self.root / compose.path).parent
+                paths = entry.get("path") if hasattr(entry, "get") else entry
+                project = entry.get("project_directory") if hasattr(entry, "get") else None
+                for item in paths if isinstance(paths, list) else [paths]:
+                    path = (folder / str(item)).resolve()
+                    read = self._read_compose(path)
+                    if read.path in seen:
+                        continue
+                    seen.add(read.path)
+                    base = (folder / str(project)).resolve() if project else path.parent
+                    found.insert(0, (read, base))
+                    pending.append((read, base))
+        return found
 
     def _read_compose(self, path: Path) -> ComposeFile:
         from ruamel.yaml import YAML
