@@ -64,3 +64,22 @@ def test_quick_key_follows_files_and_the_variables_they_mention(tmp_path: Path) 
     assert quick_key([compose], {"BASE_IMAGE": "a"}, ["--profile=x"]) != key
     write(compose, compose.read_text() + "# edited\n")
     assert quick_key([compose], {"BASE_IMAGE": "a"}) != key
+
+
+def test_lock_hash_reads_the_locks_of_projects_below_the_root(tmp_path: Path) -> None:
+    from dockyard.domain.images import lock_hash
+
+    assert lock_hash(tmp_path) == "none"
+    write(tmp_path / "backend/poetry.lock", "one\n")
+    write(tmp_path / "frontend/node_modules/uv.lock", "not a project's\n")
+    write(tmp_path / ".venv/lib/uv.lock", "not a project's\n")
+    write(tmp_path / "docs/requirements.txt", "sphinx\n")  # the docs', not an image's
+    single = lock_hash(tmp_path)
+    assert single.startswith("backend/poetry.lock:")
+    write(tmp_path / "services/worker/uv.lock", "two\n")
+    both = lock_hash(tmp_path)
+    assert both.startswith("locks:")
+    write(tmp_path / "services/worker/uv.lock", "two, one more package\n")
+    assert lock_hash(tmp_path) not in (both, single)  # any lock's change is seen
+    write(tmp_path / "uv.lock", "root\n")
+    assert lock_hash(tmp_path).startswith("uv.lock:")  # the root's own lock wins

@@ -51,6 +51,9 @@ _VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 #: Files whose content decides the dependency layer, in order of preference.
 LOCK_FILES = ("uv.lock", "poetry.lock", "requirements.txt", "pyproject.toml")
+#: Locks of projects below the root (a ``requirements.txt`` there may be the docs').
+_NESTED_LOCKS = ("uv.lock", "poetry.lock")
+_SKIPPED = frozenset({"node_modules", "venv", "env", "site-packages", "build", "dist"})
 
 
 @dataclass(frozen=True)
@@ -78,13 +81,33 @@ class Staleness:
 
 
 def lock_hash(root: Path) -> str:
-    """sha256 (16 hex) of the first lock file found in ``root`` (``none`` if none)."""
+    """sha256 (16 hex) of the first lock file found in ``root``; where the root has none,
+    of the uv or Poetry locks of the projects one or two folders down (``backend/``,
+    ``services/api/``): one names itself, several are hashed together; ``none`` if none.
+    """
     for name in LOCK_FILES:
         path = root / name
         if path.is_file():
             digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
             return f"{name}:{digest}"
-    return "none"
+    nested = sorted(
+        path
+        for pattern in ("*/", "*/*/")
+        for name in _NESTED_LOCKS
+        for path in root.glob(pattern + name)
+        if path.is_file()
+        and not _SKIPPED.intersection(path.relative_to(root).parts[:-1])
+        and not any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+    )
+    parts = [
+        f"{path.relative_to(root).as_posix()}:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
+        for path in nested
+    ]
+    if not parts:
+        return "none"
+    if len(parts) == 1:
+        return parts[0]
+    return "locks:" + hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def staleness(labels: Mapping[str, str] | None, expected: Expected) -> Staleness:
