@@ -84,6 +84,8 @@ def explain_var(
     env_file = load_env_file(settings, env)
     environ = {**environ, **dict(env.variables)}
     resolved = resolve(env_file, environ, code_defaults(settings, environ), keys=[key]).get(key)
+    if env.env_example is not None:  # its own template (.env.test.example, a root .env.example)
+        settings = replace(settings, env_example=env.env_example)
     example = _example(settings)
     return Explanation(
         key,

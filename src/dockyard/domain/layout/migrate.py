@@ -355,7 +355,14 @@ def _chosen_env_files_left(builder: PlanBuilder, rel: str, text: str) -> None:
 
 def _leftovers(builder: PlanBuilder) -> None:
     """What the static checks will still report, said up front."""
-    if not any(builder.exists(n) for n in ("uv.lock", "poetry.lock")):
+    from dockyard.domain.images import lock_hash
+
+    locked = any(builder.exists(n) for n in ("uv.lock", "poetry.lock"))
+    if not locked and lock_hash(builder.root).split(":", 1)[0] in (
+        "none",
+        "requirements.txt",
+        "pyproject.toml",
+    ):
         builder.left.append(
             "no lock file: `uv lock` (or `poetry lock`) makes image builds repeatable"
         )

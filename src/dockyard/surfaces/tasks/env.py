@@ -108,7 +108,7 @@ def explain(c: Context, var: str, env: str | None = None) -> None:
         echo(f"{var}={mask(var, item.value)}", f"  from: {item.origin} ({item.source})")
         for layer in item.shadowed:
             echo(f"  shadows: {layer.origin} ({layer.source}) = {mask(var, layer.value)}")
-    example = settings.relative(settings.env_example)
+    example = settings.relative(environment.env_example or settings.env_example)
     if info.in_example:
         echo(f"  documented in {example}:{info.example_line}")
     else:

@@ -141,8 +141,7 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     no_verify: bool = False,
     base_env: str | None = None,
 ) -> None:
-    """Move a flat repository (compose files at the root or in docker/) to the
-    standard layout.
+    """Move a flat repository to the standard layout (compose/, env/, docker/).
 
     Changes: moves the compose files into compose/, .env* into env/, a root
     Dockerfile (and a template's compose/ folder) into docker/; rewrites relative

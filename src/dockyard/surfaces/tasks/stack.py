@@ -318,7 +318,7 @@ def shell(
 def exec_(
     c: Context, service: str | None = None, env: str | None = None, dry_run: bool = False
 ) -> None:
-    """Run a command in a running service: `dockyard dev.exec [--service S] -- CMD ARGS`.
+    """Run a command in a running service: `dockyard ENV.exec [--service S] -- CMD ARGS`.
 
     Gets a terminal when there is one (`-T` otherwise, as in CI); exits with the
     command's exit status.
