@@ -236,3 +236,27 @@ def test_a_new_env_file_for_moved_values_holds_them_alone(tmp_path: Path) -> Non
     assert "DEBUG=1" in written["env/.env.dev"]
     assert "POSTGRES_PASSWORD" not in written["env/.env.dev"]
     assert "POSTGRES_PASSWORD" not in written["env/.env.dev.example"]
+
+
+def test_healthchecks_in_dockerfiles_and_included_files_count(tmp_path: Path) -> None:
+    root = tmp_path / "shelf"
+    files = {
+        "pyproject.toml": '[project]\nname = "shelf"\nversion = "0"\n',
+        "Dockerfile": "FROM python:3.12-slim\nHEALTHCHECK CMD python -c 'print(1)'\n",
+        "compose.yaml": (
+            "include:\n  - infra/db.compose.yaml\n"
+            "services:\n  api:\n    build: .\n  worker:\n    image: busybox\n"
+        ),
+        "compose.override.yaml": "services:\n  db:\n    ports: ['5432:5432']\n",
+        "infra/db.compose.yaml": (
+            "services:\n  db:\n    image: postgres:16\n"
+            "    healthcheck:\n      test: ['CMD', 'pg_isready']\n"
+        ),
+    }
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    left = [line for line in plan_migrate(root).left if "no healthcheck" in line]
+    assert len(left) == 1 and left[0].endswith(
+        "no healthcheck for worker: add one so `up` waits for health"
+    )

@@ -48,6 +48,7 @@ from dockyard.domain.layout.flat import (
     flat_environments,
     flat_stacks,
 )
+from dockyard.domain.layout.leftovers import leftovers
 from dockyard.domain.layout.moves import (
     After,
     after_environments,
@@ -143,7 +144,7 @@ def plan_migrate(
         fold_requirement_files(builder, project)
     _configure_environments(builder, after, stacks.services)
     expected = plan_dockerfile(builder, apply=dockerfile)
-    _leftovers(builder)
+    leftovers(builder)
     return Plan(
         "migrate",
         tuple(builder.steps),
@@ -335,58 +336,6 @@ def _plan_new_files(builder: PlanBuilder, project: str) -> None:
     for name in ("tasks.py", "noxfile.py"):
         if not builder.exists(name):
             builder.write(name, template(f"{name}.tmpl", project))
-
-
-def _chosen_env_files_left(builder: PlanBuilder, rel: str, text: str) -> None:
-    """An env file chosen by a variable outside ``env/`` (``../envs/${STAGE}.env``) is
-    read where it is, and left there: said, since dockyard's env tasks manage env/."""
-    from dockyard.domain.selected import env_file_entries
-
-    folder = posixpath.dirname(rel)
-    for entry in dict.fromkeys(env_file_entries(text)):
-        where = posixpath.normpath(posixpath.join(folder, entry))
-        if "$" in entry and not where.startswith("env/"):
-            builder.left.append(
-                f"{rel}: env_file {entry} (a file per value of its variable) is read where "
-                "it is and left there; `dockyard env.init`/`env.show` manage env/.env.<env>: "
-                "move the files and the name together to have them managed"
-            )
-
-
-def _leftovers(builder: PlanBuilder) -> None:
-    """What the static checks will still report, said up front."""
-    from dockyard.domain.images import lock_hash
-
-    locked = any(builder.exists(n) for n in ("uv.lock", "poetry.lock"))
-    if not locked and lock_hash(builder.root).split(":", 1)[0] in (
-        "none",
-        "requirements.txt",
-        "pyproject.toml",
-    ):
-        builder.left.append(
-            "no lock file: `uv lock` (or `poetry lock`) makes image builds repeatable"
-        )
-    if not builder.exists(".pre-commit-config.yaml"):
-        builder.left.append(
-            "no .pre-commit-config.yaml: add one (dockyard ships a hook: id dockyard-check)"
-        )
-    for rel in sorted(
-        p
-        for p in builder.planned_files()
-        if p.startswith("compose/") and p.endswith((".yml", ".yaml"))
-    ):
-        text = builder.read(rel)
-        if text is None or rel.endswith(".example"):
-            continue
-        _chosen_env_files_left(builder, rel, text)
-        services = load_compose(text, rel).get("services") or {}
-        missing = [
-            str(n) for n, s in services.items() if isinstance(s, dict) and "healthcheck" not in s
-        ]
-        if missing:
-            builder.left.append(
-                f"{rel}: no healthcheck for {', '.join(missing)}: add one so `up` waits for health"
-            )
 
 
 def dockerfile_proposal(root: Path) -> str | None:
