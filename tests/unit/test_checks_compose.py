@@ -73,3 +73,17 @@ def test_skip_without_compose_file_and_error_on_bad_yaml(tmp_path: Path) -> None
     result = run_one("CO001", context(root))
     assert result.status is Status.ERROR
     assert "compose/docker-compose.dev.yml" in result.reason
+
+
+def test_co003_names_every_service_loading_a_missing_env_file(tmp_path: Path) -> None:
+    root = make_project(tmp_path)
+    compose = (
+        "services:\n  api:\n    image: a\n    env_file: ../env/shared.env\n"
+        "  worker:\n    image: w\n    env_file:\n      - ../env/shared.env\n"
+    )
+    write_files(root, {"compose/docker-compose.dev.yml": compose})
+    result = run_one("CO003", context(root))
+    assert result.status is Status.FAIL
+    assert [f.message for f in result.findings] == [
+        "env/shared.env (env_file of api, worker) does not exist: compose will not start the stack"
+    ]

@@ -132,7 +132,9 @@ def env_files_exist(ctx: CheckContext) -> Iterator[Hit]:
     for path, ref in refs.items():
         if not ref.required or path.is_file():
             continue
-        users = sorted(s.name for s in stack.services.values() if ref in s.env_files)
+        users = sorted(
+            s.name for s in stack.services.values() if any(r.path == path for r in s.env_files)
+        )
         template = _template_for(path)
         hint = None
         if path in ignored:
