@@ -177,3 +177,35 @@ def test_a_makefile_running_the_base_stack_does_not_give_its_env_file_to_the_oth
     settings = load_settings(tmp_path)
     assert settings.environment("dev").env_file.name == ".env.dev"
     assert [p.name for p in settings.environment("test").env_files] == [".env.test"]
+
+
+def test_env_show_names_the_env_file_the_variable_chooses_for_the_services(
+    tmp_path: Path,
+) -> None:
+    import subprocess
+    import sys
+
+    from dockyard.domain.selected import loaded_env_files
+
+    write(
+        tmp_path / "docker/docker-compose.yml",
+        "services:\n  api:\n    image: a\n    env_file: ../envs/${STAGE:-local}.env\n",
+    )
+    write(tmp_path / "envs/local.env", "A=1\n")
+    write(tmp_path / "envs/staging.env.example", "A=\n")
+    write(tmp_path / ".git/HEAD", "ref: refs/heads/main\n")
+    settings = load_settings(tmp_path)
+    staging = settings.environment("staging")
+    assert loaded_env_files(staging.compose_files, staging.variables) == [
+        (tmp_path / "envs/staging.env").resolve()
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "dockyard", "env.show", "--env", "staging"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "# services also load envs/staging.env (missing): their containers get it" in done.stdout
+    assert "STAGE" in done.stdout and "chooses environment staging" in done.stdout

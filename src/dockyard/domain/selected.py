@@ -20,6 +20,7 @@ __all__ = [
     "Selector",
     "env_file_entries",
     "env_file_selector",
+    "loaded_env_files",
     "selected_environments",
 ]
 
@@ -158,3 +159,29 @@ def selected_environments(
         if value not in (name, selector.default) and value not in taken
     ]
     return own, others
+
+
+def loaded_env_files(files: Sequence[Path], variables: Sequence[tuple[str, str]]) -> list[Path]:
+    """The env files the services of ``files`` load (``env_file:``), a ``${VAR:-default}``
+    in a name resolved with ``variables``, else its default; names left unresolved are
+    skipped. Read from the text, in order, each once."""
+    from dockyard.domain.discovery import sniff
+
+    chosen = dict(variables)
+
+    def value(match: re.Match[str]) -> str:
+        name = match["name"] or match["bare"]
+        if name in chosen:
+            return chosen[name]
+        return match["default"] if match["default"] is not None else match[0]
+
+    found: list[Path] = []
+    for path in files:
+        for entry in env_file_entries(sniff(path)):
+            name = _VARIABLE.sub(value, entry)
+            if "$" in name:
+                continue
+            resolved = (path.parent / name).resolve()
+            if resolved not in found:
+                found.append(resolved)
+    return found

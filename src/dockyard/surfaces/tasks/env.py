@@ -39,6 +39,13 @@ def show(c: Context, env: str | None = None) -> None:
     value_width = max((len(row[1]) for row in rows), default=0)
     for key, value, origin in rows:
         echo(f"{key.ljust(key_width)}  {value.ljust(value_width)}  [{origin}]")
+    from dockyard.domain.selected import loaded_env_files
+
+    own = environment.env_file.resolve()
+    for path in loaded_env_files(environment.compose_files, environment.variables):
+        if path != own:
+            state = "" if path.is_file() else " (missing)"
+            echo(f"# services also load {settings.relative(path)}{state}: their containers get it")
 
 
 @task(help={"env": _ENV_HELP})
