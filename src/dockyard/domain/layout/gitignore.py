@@ -38,7 +38,7 @@ class GitignoreFix:
     notes: list[str] = field(default_factory=list)
 
 
-def dockyard_block(committed_envs: Sequence[str] = ("ci",)) -> list[str]:
+def dockyard_block(committed_envs: Sequence[str] = ("ci",), kept: Sequence[str] = ()) -> list[str]:
     """The lines dockyard adds: real env files ignored, templates and CI's committed."""
     lines = [
         BEGIN,
@@ -49,12 +49,15 @@ def dockyard_block(committed_envs: Sequence[str] = ("ci",)) -> list[str]:
         "!/env/.env.*.example",
     ]
     lines += [f"!/env/.env.{name}" for name in committed_envs]
+    lines += [f"!/{rel}" for rel in kept if f"!/{rel}" not in lines]  # committed before
     lines += ["# dockyard's state: journals and backups (they may hold env values)", "/.dockyard/"]
     lines.append(END)
     return lines
 
 
-def fix_gitignore(text: str, committed_envs: Sequence[str] = ("ci",)) -> GitignoreFix:
+def fix_gitignore(
+    text: str, committed_envs: Sequence[str] = ("ci",), kept: Sequence[str] = ()
+) -> GitignoreFix:
     """Return ``text`` fixed for the env/ folder (unchanged when already fixed)."""
     out: list[str] = []
     notes: list[str] = []
@@ -89,7 +92,7 @@ def fix_gitignore(text: str, committed_envs: Sequence[str] = ("ci",)) -> Gitigno
     if not has_block:
         if out and out[-1].strip():
             out.append("")
-        out.extend(dockyard_block(committed_envs))
+        out.extend(dockyard_block(committed_envs, kept))
         notes.append(".gitignore: real env files in env/ ignored; templates and CI's committed")
     new = "\n".join(out) + "\n"
     if has_block and new.rstrip("\n") == text.rstrip("\n"):

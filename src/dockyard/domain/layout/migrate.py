@@ -81,11 +81,14 @@ def plan_migrate(
     committed_envs: Sequence[str] = ("ci",),
     base_env: str | None = None,
     known_tasks: Collection[str] = (),
+    tracked: Collection[str] = (),
 ) -> Plan:
     """The plan that moves the flat layout in ``root`` to the standard one.
 
     ``base_env`` settles which environment the base compose file serves;
-    ``known_tasks`` are the dockyard tasks that exist (notes name only those).
+    ``known_tasks`` are the dockyard tasks that exist (notes name only those);
+    ``tracked``: the env files git tracks (a committed ``.env`` of defaults stays tracked
+    where it goes: the new ignore rules get an exception for it).
     """
     from dockyard.domain.layout.references import plan_references
     from dockyard.domain.layout.sidecars import plan_dockerfile, plan_ignore_file
@@ -127,7 +130,10 @@ def plan_migrate(
     after = after_environments(stacks, all_moves, values)
     _plan_new_files(builder, project)
     plan_ignore_file(builder)
-    fix_gitignore_file(builder, committed_envs)
+    kept = sorted(all_moves[f] for f in tracked if all_moves.get(f, "").startswith("env/"))
+    fix_gitignore_file(builder, committed_envs, kept)
+    for rel in kept:
+        builder.notes.append(f"{rel}: stays tracked by git, as it was (committed values)")
     plan_references(
         builder,
         flat.makefile,

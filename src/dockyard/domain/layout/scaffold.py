@@ -164,10 +164,13 @@ def _devcontainer(builder: PlanBuilder, project: str) -> tuple[str, str]:
     return json.dumps(config, indent=2) + "\n", compose
 
 
-def fix_gitignore_file(builder: PlanBuilder, committed_envs: Sequence[str] = ("ci",)) -> None:
-    """Plan the .gitignore fix (create the file when missing)."""
+def fix_gitignore_file(
+    builder: PlanBuilder, committed_envs: Sequence[str] = ("ci",), kept: Sequence[str] = ()
+) -> None:
+    """Plan the .gitignore fix (create the file when missing); ``kept``: env files that
+    stay tracked."""
     current = builder.read(".gitignore")
-    fixed = fix_gitignore(current or "", committed_envs)
+    fixed = fix_gitignore(current or "", committed_envs, kept)
     if current is None:
         builder.write(".gitignore", fixed.text.lstrip("\n"))
     else:

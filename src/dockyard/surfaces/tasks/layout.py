@@ -177,7 +177,13 @@ def migrate(  # noqa: PLR0917  (Invoke passes each flag by keyword; one per opti
     from dockyard.surfaces.tasks import build_namespace
 
     known = set(build_namespace().task_names)
-    plan = plan_migrate(root, dockerfile=dockerfile, base_env=base_env, known_tasks=known)
+    plan = plan_migrate(
+        root,
+        dockerfile=dockerfile,
+        base_env=base_env,
+        known_tasks=known,
+        tracked=_tracked_env_files(root, runtime.runner, runtime.environ),
+    )
     envs = flat_environments(root, base_env)
     if plan.empty:
         for note in plan.notes:
@@ -215,6 +221,23 @@ def _showing_differences() -> Iterator[None]:
         for result in exc.results:
             _show_result(result)
         raise
+
+
+def _tracked_env_files(root: Path, runner: Runner, environ: Mapping[str, str]) -> set[str]:
+    """The env files git tracks at the root and in docker/ (a committed .env of defaults):
+    the migration keeps them tracked where they go."""
+    from dockyard.adapters import git
+
+    if not git.is_repository(runner, root, environ):
+        return set()
+    candidates = [
+        p.relative_to(root)
+        for folder in (root, root / "docker")
+        if folder.is_dir()
+        for p in folder.glob(".env*")
+        if p.is_file() and not p.is_symlink()
+    ]
+    return {p.as_posix() for p in git.tracked(runner, root, candidates, environ)}
 
 
 def _resume_migration(
