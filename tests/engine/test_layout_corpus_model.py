@@ -18,6 +18,7 @@ developer's checkout and in a fresh clone:
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -48,6 +49,11 @@ KNOWN_GAPS: dict[str, set[str]] = {}
 _FLAT = [name for name in FIXTURES if name != "standard"]
 
 
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
 def _tree(root: Path) -> dict[str, tuple[str, int]]:
     return {
         k: v for k, v in manifest(root).items() if k.split("/", 1)[0] not in (".git", ".dockyard")
@@ -76,6 +82,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         for env in fixture.environments
     }
     make_before = make_compose_configs(root)
+    tracked = _git(root, "ls-files").splitlines()
 
     done = dockyard(root, "layout.migrate")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -93,6 +100,15 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         assert env not in verdicts  # the gap is known: this fails when it closes
 
     moves = journal_moves(root)
+    # git is the judge: what it tracked before is not ignored where the migration put it
+    # (a fresh clone of the migrated commit has every file the developer committed)
+    for rel in tracked:
+        where = moves.get(rel, rel)
+        if (root / where).is_file():
+            ignored = subprocess.run(
+                ["git", "check-ignore", "-q", "--no-index", where], cwd=root, check=False
+            )
+            assert ignored.returncode == 1, f"{rel} -> {where}: ignored after the migration"
     # the independent comparison where every file the developer has is there; in a fresh
     # clone dockyard compares with the env files created from their templates (above)
     for env in [] if fresh else sorted(_expected_envs(fixture)):
