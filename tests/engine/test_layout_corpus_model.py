@@ -49,6 +49,20 @@ KNOWN_GAPS: dict[str, set[str]] = {}
 _FLAT = [name for name in FIXTURES if name != "standard"]
 
 
+def _editor_stack(root: Path) -> dict[str, object] | str | None:
+    """`compose config` of the files `.devcontainer/devcontainer.json` lists, or None."""
+    path = root / ".devcontainer/devcontainer.json"
+    if not path.is_file():
+        return None
+    found = re.search(r'"dockerComposeFile"\s*:\s*(\[[^\]]*\]|"[^"]*")', path.read_text())
+    if found is None:
+        return None
+    args = []
+    for name in re.findall(r'"([^"]+)"', found[1]):
+        args += ["-f", str((path.parent / name).resolve())]
+    return compose_config(root, *args)
+
+
 def _git(root: Path, *args: str) -> str:
     done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
     return done.stdout
@@ -83,6 +97,7 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
     }
     make_before = make_compose_configs(root)
     tracked = _git(root, "ls-files").splitlines()
+    editor_before = _editor_stack(root)
 
     done = dockyard(root, "layout.migrate")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -127,6 +142,19 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         assert differences == [], (env, argv, differences)
 
     _check_makefile(root)
+    if editor_before is not None and not fresh:  # the dev container's stack, as the editor runs it
+        editor_after = _editor_stack(root)
+        assert isinstance(editor_before, dict) and isinstance(editor_after, dict), editor_after
+        assert (
+            compare_configs(
+                editor_before,
+                editor_after,
+                root_before=str(root),
+                root_after=str(root),
+                moves=moves,
+            )
+            == []
+        )
     compare_make_configs(make_before, make_compose_configs(root), root, moves)
     back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stdout + back.stderr

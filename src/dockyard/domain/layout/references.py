@@ -18,6 +18,7 @@ exists.
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
@@ -166,9 +167,53 @@ def plan_references(
             builder.edit(rel, new)
             rewritten.append(rel)
             builder.notes.append(f"{rel}: paths of moved files and explicit compose files")
+        if rel.endswith("devcontainer.json"):
+            _devcontainer_companions(builder, rel, text, new, moves)
         if rel.rsplit("/", 1)[-1] in ("Makefile", "makefile", "GNUmakefile") or rel.endswith(".mk"):
             _task_notes(builder, rel, text, known_tasks)
     _list_mentions(builder, moves, set(rewritten))
+
+
+_COMPOSE_FILES = re.compile(r'"dockerComposeFile"\s*:\s*(\[[^\]]*\]|"[^"]*")')
+
+
+def _compose_list(rel: str, text: str) -> list[str]:
+    """The root-relative files a devcontainer.json's ``dockerComposeFile`` names."""
+    found = _COMPOSE_FILES.search(text)
+    if found is None:
+        return []
+    folder = posixpath.dirname(rel)
+    names = re.findall(r'"([^"]+)"', found[1])
+    return [posixpath.normpath(posixpath.join(folder, n)) for n in names]
+
+
+def _devcontainer_companions(
+    builder: PlanBuilder, rel: str, old: str, new: str, moves: Mapping[str, str]
+) -> None:
+    """The editor's own compose files listed after a moved first file: compose resolves
+    their relative paths from the first file's folder, which moved, so they follow it
+    (``.:/workspace`` becomes ``..:/workspace`` when the first file went to compose/)."""
+    from dockyard.domain.layout.compose import rewrite_compose
+
+    before, after = _compose_list(rel, old), _compose_list(rel, new)
+    if not before or len(before) != len(after):
+        return
+    old_dir, new_dir = posixpath.dirname(before[0]), posixpath.dirname(after[0])
+    if old_dir == new_dir:
+        return
+    for path in after[1:]:
+        text = builder.read(path) if path not in moves.values() else None
+        if text is None:
+            continue
+        rewrite = rewrite_compose(
+            text, name=path, new_dir=new_dir, moves=moves, env_file=None, old_dir=old_dir
+        )
+        if rewrite.text != text:
+            builder.edit(path, rewrite.text)
+            builder.notes.append(
+                f"{path}: relative paths follow {after[0]}, the first file {rel} lists "
+                "(compose resolves them from its folder)"
+            )
 
 
 def _ci_env_files(
