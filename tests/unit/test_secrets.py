@@ -108,3 +108,5 @@ def test_compose_messages_about_a_secret_key_stay_readable() -> None:
     assert mask_text(message) == message
     assert mask_text("POSTGRES_PASSWORD: hunter2xyz is set") == "POSTGRES_PASSWORD: ******** is set"
     assert mask_text("API_KEY=missing-in-prod-9f8e") == "API_KEY=********"
+    hint = "fix: add BOOKMARKS_SECRET_KEY= to .env (see .env.example)"
+    assert mask_text(hint) == hint

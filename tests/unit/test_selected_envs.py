@@ -209,3 +209,23 @@ def test_env_show_names_the_env_file_the_variable_chooses_for_the_services(
     assert done.returncode == 0, done.stderr
     assert "# services also load envs/staging.env (missing): their containers get it" in done.stdout
     assert "STAGE" in done.stdout and "chooses environment staging" in done.stdout
+
+
+def test_env_check_leaves_a_committed_env_file_without_template_alone(tmp_path: Path) -> None:
+    """As `check` does: a committed `.env` of defaults documents itself (no ENV008)."""
+    import subprocess
+
+    from dockyard.adapters.runner import SubprocessRunner
+    from dockyard.workflows.envs import check_env
+
+    write(tmp_path / "docker-compose.yml", "services:\n  web:\n    image: x\n    env_file: .env\n")
+    write(tmp_path / ".env", "COMPOSE_PROJECT_NAME=ledger\n")
+    environ = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    settings = load_settings(tmp_path)
+    runner = SubprocessRunner()
+    untracked = check_env(settings, settings.environment("dev"), environ, runner)
+    assert [f.check_id for f in untracked] == ["ENV008"]  # not a repository yet: said
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "add", ".env"], cwd=tmp_path, check=True)
+    settings = load_settings(tmp_path)
+    assert check_env(settings, settings.environment("dev"), environ, runner) == []

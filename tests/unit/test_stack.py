@@ -193,7 +193,7 @@ def test_compose_refusing_the_files_is_one_line_of_bad_input(root: Path) -> None
     assert caught.value.exit_code == EXIT_BAD_INPUT
     assert str(caught.value) == (
         "env/.env.local: env file not found (a service loads it); create it from "
-        "env/.env.local.example (`dockyard env.init --env <env>` does, mode 0600)"
+        "env/.env.local.example (`cp env/.env.local.example env/.env.local`, then `chmod 600` it)"
     )
     runner.respond(
         [*stack.compose.argv("config")[:-1], "config"],

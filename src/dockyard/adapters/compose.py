@@ -176,8 +176,10 @@ class Compose:
         templates = [path.with_name(path.name + s) for s in (".example", ".sample", ".template")]
         found = next((t for t in templates if t.is_file()), None)
         hint = f"create it from {self._shown(found)}" if found is not None else "create it"
-        if path == self.project.env_file or found is not None:
+        if path == self.project.env_file:
             hint += " (`dockyard env.init --env <env>` does, mode 0600)"
+        elif found is not None:
+            hint += f" (`cp {self._shown(found)} {self._shown(path)}`, then `chmod 600` it)"
         return ConfigError(
             f"env file not found (a service loads it); {hint}", source=self._shown(path)
         )

@@ -151,7 +151,7 @@ _NOT_VALUES = frozenset({
     # the words of error messages about a key (compose: "POSTGRES_PASSWORD: required
     # variable POSTGRES_PASSWORD is missing a value"), never a value themselves
     "required", "missing", "invalid", "unset", "undefined", "empty", "expected",
-    "must", "should", "cannot", "not", "is",
+    "must", "should", "cannot", "not", "is", "to",
 })  # fmt: skip
 
 _remembered: set[str] = set()

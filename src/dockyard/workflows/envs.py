@@ -148,7 +148,9 @@ def check_env(
         settings = replace(settings, env_example=env.env_example)
     example = _example(settings)
     rel = settings.relative(env.env_file)
-    if example is None:
+    if example is None and env.env_example is None and _committed(settings, env, environ, runner):
+        pass  # a committed env file with no template documents itself (as `check` says)
+    elif example is None:
         findings.append(
             Finding(
                 "ENV008",
@@ -214,6 +216,16 @@ def check_env(
                 )
             )
     return findings
+
+
+def _committed(
+    settings: Settings, env: Environment, environ: Mapping[str, str], runner: Runner
+) -> bool:
+    """Does git track the environment's env file (a committed ``.env`` of defaults)?"""
+    if not env.env_file.is_file() or not git.is_repository(runner, settings.root, environ):
+        return False
+    rel = settings.relative(env.env_file)
+    return bool(git.tracked(runner, settings.root, [rel], environ))
 
 
 def _has_own_template(path: Path) -> bool:
