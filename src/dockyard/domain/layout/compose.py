@@ -170,7 +170,7 @@ def rewrite_compose(
         _rewrite_include(data["include"], state)
     if project is not None and "name" not in data:
         data.insert(0, "name", project)
-        result.notes.append(f"{name}: name: {project} kept (compose derived it from the folder)")
+        result.notes.append(f"{name}: name: {project} kept (the name compose gave it before)")
     yaml = _yaml()
     yaml.indent(*_indent_style(text))
     out = io.StringIO()
