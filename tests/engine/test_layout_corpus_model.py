@@ -142,19 +142,25 @@ def test_every_corpus_repository_migrates_keeping_what_compose_runs(
         assert differences == [], (env, argv, differences)
 
     _check_makefile(root)
-    if editor_before is not None and not fresh:  # the dev container's stack, as the editor runs it
+    # the dev container's stack, as the editor runs it (where compose runs it before)
+    if isinstance(editor_before, dict) and not fresh:
         editor_after = _editor_stack(root)
-        assert isinstance(editor_before, dict) and isinstance(editor_after, dict), editor_after
-        assert (
-            compare_configs(
+        assert editor_after is not None
+        differences = (
+            [editor_after]
+            if isinstance(editor_after, str)
+            else compare_configs(
                 editor_before,
                 editor_after,
                 root_before=str(root),
                 root_after=str(root),
                 moves=moves,
             )
-            == []
         )
+        # the same stack, or the migration said why not (compose reads the first file's
+        # .env, which devcontainer.json cannot name)
+        said = "the editor's stack read .env to interpolate" in done.stdout
+        assert differences == [] or said, differences
     compare_make_configs(make_before, make_compose_configs(root), root, moves)
     back = dockyard(root, "layout.rollback")
     assert back.returncode == 0, back.stdout + back.stderr

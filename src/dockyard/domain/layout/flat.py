@@ -187,6 +187,7 @@ def flat_stacks(
         raise PlanError(f"cannot read this repository's environments: {exc}") from None
     stacks = Stacks([], {})
     commands = {where: compose_calls(text) for where, text in _command_texts(root, flat).items()}
+    commands.update(_editor_calls(root))
     names = {e.name for e in settings.environments.values()}
     for env in settings.environments.values():
         if env.origin in ("standard",):
@@ -258,9 +259,13 @@ def _other_env_files(
         for words in calls:
             pairs = list(pairwise(words))
             named = [posixpath.normpath(w) for f, w in pairs if f in ("-f", "--file")]
-            if set(named) != set(files) and (named or not default):
+            # a dev container runs the stack's files with its own after them
+            editor = where.endswith("devcontainer.json") and named[: len(files)] == list(files)
+            if set(named) != set(files) and (named or not default) and not editor:
                 continue
             passed = tuple(posixpath.normpath(w) for f, w in pairs if f == "--env-file")
+            if editor:  # no --env-file there, and its implicit .env cannot follow a move
+                return f"{where} runs {' + '.join(files)} with the .env beside them"
             if set(passed or dotenv) != set(env_files):
                 shown = ", ".join(passed or dotenv) or "none"
                 return f"{where} runs {' + '.join(files)} with env files {shown}"
@@ -315,6 +320,26 @@ def _rel(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return path.as_posix()
+
+
+def _editor_calls(root: Path) -> dict[str, list[list[str]]]:
+    """A dev container's compose call: the files its ``dockerComposeFile`` lists
+    (root-relative), with no ``--env-file``: compose reads the first file's ``.env``."""
+    calls: dict[str, list[list[str]]] = {}
+    for rel in (".devcontainer/devcontainer.json", ".devcontainer.json"):
+        try:
+            text = (root / rel).read_text("utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        found = re.search(r'"dockerComposeFile"\s*:\s*(\[[^\]]*\]|"[^"]*")', text)
+        if found is None:
+            continue
+        folder = posixpath.dirname(rel)
+        words: list[str] = []
+        for name in re.findall(r'"([^"]+)"', found[1]):
+            words += ["-f", posixpath.normpath(posixpath.join(folder, name))]
+        calls[rel] = [words]
+    return calls
 
 
 def _command_texts(root: Path, flat: FlatLayout) -> dict[str, str]:

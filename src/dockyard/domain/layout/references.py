@@ -201,6 +201,14 @@ def _devcontainer_companions(
     old_dir, new_dir = posixpath.dirname(before[0]), posixpath.dirname(after[0])
     if old_dir == new_dir:
         return
+    dotenv = posixpath.join(old_dir, ".env")
+    if (builder.root / dotenv).is_file():
+        builder.left.append(
+            f"{rel}: the editor's stack read {dotenv} to interpolate its compose files; "
+            f"compose reads {posixpath.join(new_dir, '.env')} now (it cannot be told "
+            f"another): give the editor those values (`cp {moves.get(dotenv, dotenv)} "
+            f"{posixpath.join(new_dir, '.env')}`, kept out of git) or its containers lack them"
+        )
     for path in after[1:]:
         text = builder.read(path) if path not in moves.values() else None
         if text is None:
