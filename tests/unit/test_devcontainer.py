@@ -42,7 +42,11 @@ def test_workspace_folder_follows_the_bind_mount_of_the_root() -> None:
     root = Path("/src/repo")
     assert workspace_folder(root, [("/src/repo", "/app")]) == "/app"
     assert workspace_folder(root, [("/src", "/code"), ("/other", "/x")]) == "/code/repo"
-    assert workspace_folder(root, [("/src/repo/sub", "/app")]) is None
+    # only folders inside the repository mounted: where their targets put the root,
+    # else the first one's target (an editor opened on "/" shows nothing of the code)
+    assert workspace_folder(root, [("/src/repo/src", "/app/src")]) == "/app"
+    assert workspace_folder(root, [("/src/repo/sub", "/app")]) == "/app"
+    assert workspace_folder(root, [("/elsewhere", "/x")]) is None
 
 
 def test_config_points_at_the_environment_and_keeps_dockyard_ids(tmp_path: Path) -> None:

@@ -35,22 +35,38 @@ def workspace_folder(root: Path, binds: Sequence[tuple[str, str]]) -> str | None
     """The container path of ``root`` from ``(host source, container target)`` binds.
 
     A bind of the root itself wins; a bind of a folder above the root maps the root
-    below its target. None when no bind mount holds the repository.
+    below its target. Where only folders inside the root are mounted (``./src:/app/src``),
+    the root is where their targets say it sits (``/app``), else the first one's target.
+    None when no bind mount holds any of the repository.
 
     >>> workspace_folder(Path("/src/p"), [("/src/p", "/app")])
     '/app'
+    >>> workspace_folder(Path("/src/p"), [("/src/p/src", "/app/src")])
+    '/app'
+    >>> workspace_folder(Path("/src/p"), [("/src/p/code", "/srv")])
+    '/srv'
     """
     best: tuple[int, str] | None = None
+    inside: list[str] = []
     for source, target in binds:
         try:
             below = root.relative_to(Path(source))
         except ValueError:
+            try:
+                part = Path(source).relative_to(root).as_posix()
+            except ValueError:
+                continue
+            clean = target.rstrip("/")
+            aligned = clean.endswith("/" + part) and len(clean) > len(part) + 1
+            inside.append(clean[: -len(part) - 1] if aligned else clean or "/")
             continue
         path = target.rstrip("/") + ("/" + below.as_posix() if below.parts else "")
         depth = len(Path(source).parts)
         if best is None or depth > best[0]:
             best = (depth, path or "/")
-    return best[1] if best else None
+    if best is not None:
+        return best[1]
+    return inside[0] if inside else None
 
 
 def devcontainer_config(
