@@ -19,7 +19,7 @@ from typing import Any
 from dockyard.adapters.runner import Completed, Runner
 from dockyard.errors import CommandError, CommandNotFoundError, ConfigError, EngineError
 
-__all__ = ["Compose", "ComposeProject", "detect_compose"]
+__all__ = ["Compose", "ComposeProject", "compose_message", "detect_compose"]
 
 _QUERY_TIMEOUT = 60.0
 
@@ -166,8 +166,7 @@ class Compose:
     def refusal(self, exc: CommandError) -> ConfigError:
         """compose's ``config`` refusing the project, as one line naming the file (bad
         input, exit 2): a missing env file a service loads, else the compose files."""
-        lines = [ln.strip() for ln in exc.stderr_tail.splitlines() if ln.strip()]
-        message = ([ln for ln in lines if "level=warning" not in ln] or lines or ["?"])[-1]
+        message = compose_message(exc.stderr_tail)
         missing = re.search(r"env file (?P<path>\S+) not found", message)
         if missing is None:
             files = ", ".join(self._shown(p) for p in self.project.files)
@@ -210,3 +209,10 @@ class Compose:
     def build_args(args: Mapping[str, str]) -> Sequence[str]:
         """``--build-arg K=V`` pairs for ``compose build``."""
         return [item for key, value in args.items() for item in ("--build-arg", f"{key}={value}")]
+
+
+def compose_message(stderr: str) -> str:
+    """compose's own message in its ``stderr``: the last line that is not a warning."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    meaningful = [line for line in lines if "level=warning" not in line]
+    return (meaningful or lines or ["no message"])[-1][:300]

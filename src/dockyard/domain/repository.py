@@ -306,7 +306,9 @@ class Repository:
                 return data
             notes.append("compose printed no configuration: the files were merged without it")
             return None
-        message = _compose_message(done.stderr)
+        from dockyard.adapters.compose import compose_message
+
+        message = compose_message(done.stderr)
         missing_input = ("env file" in message and "not found" in message) or (
             "required variable" in message
         )
@@ -374,12 +376,6 @@ def _with_env_files(service: Service, refs: tuple[Any, ...]) -> Service:
     from dataclasses import replace
 
     return replace(service, env_files=refs)
-
-
-def _compose_message(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    meaningful = [line for line in lines if "level=warning" not in line]
-    return (meaningful or lines or ["no message"])[-1][:300]
 
 
 def _find_project(context: Path, root: Path, settings: Settings) -> PythonProject | None:

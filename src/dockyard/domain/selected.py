@@ -11,7 +11,7 @@ so listing the environments stays cheap.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +21,7 @@ __all__ = [
     "env_file_entries",
     "env_file_selector",
     "loaded_env_files",
+    "resolve_name",
     "selected_environments",
 ]
 
@@ -168,20 +169,32 @@ def loaded_env_files(files: Sequence[Path], variables: Sequence[tuple[str, str]]
     from dockyard.domain.discovery import sniff
 
     chosen = dict(variables)
-
-    def value(match: re.Match[str]) -> str:
-        name = match["name"] or match["bare"]
-        if name in chosen:
-            return chosen[name]
-        return match["default"] if match["default"] is not None else match[0]
-
     found: list[Path] = []
     for path in files:
         for entry in env_file_entries(sniff(path)):
-            name = _VARIABLE.sub(value, entry)
+            name = resolve_name(entry, chosen)
             if "$" in name:
                 continue
             resolved = (path.parent / name).resolve()
             if resolved not in found:
                 found.append(resolved)
     return found
+
+
+def resolve_name(name: str, variables: Mapping[str, str]) -> str:
+    """``name`` with each ``${VAR:-default}``, ``${VAR}`` or ``$VAR`` taken from
+    ``variables``, else its default; one with neither is left as it is.
+
+    >>> resolve_name(".env.${APP_ENV:-dev}", {})
+    '.env.dev'
+    >>> resolve_name("envs/$STAGE.env", {"STAGE": "test"})
+    'envs/test.env'
+    """
+
+    def value(match: re.Match[str]) -> str:
+        key = match["name"] or match["bare"]
+        if key in variables:
+            return variables[key]
+        return match["default"] if match["default"] is not None else match[0]
+
+    return _VARIABLE.sub(value, name)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import posixpath
-import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import Any
 
 from dockyard.adapters.runner import Runner, tail
 from dockyard.domain.layout.invariant import compare_configs
+from dockyard.domain.selected import resolve_name
 from dockyard.errors import CommandNotFoundError, PlanError
 
 __all__ = [
@@ -124,18 +124,9 @@ def _service_env_files(
             source = str(volume.get("source", ""))
         if source and posixpath.basename(source).startswith(".env"):
             paths.append(source)
-    paths = [_VARIABLE.sub(lambda m: _value(m, variables), p) for p in paths]
+    paths = [resolve_name(p, variables) for p in paths]
     local = [p for p in paths if not p.startswith(("/", "~", "$"))]
     return [posixpath.normpath(posixpath.join(folder, p)) for p in local]
-
-
-_VARIABLE = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::?-(?P<default>[^}]*))?\}")
-
-
-def _value(match: re.Match[str], variables: Mapping[str, str]) -> str:
-    if match["name"] in variables:
-        return variables[match["name"]]
-    return match["default"] if match["default"] is not None else match[0]
 
 
 def compose_config(

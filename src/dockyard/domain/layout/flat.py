@@ -325,20 +325,17 @@ def _rel(root: Path, path: Path) -> str:
 def _editor_calls(root: Path) -> dict[str, list[list[str]]]:
     """A dev container's compose call: the files its ``dockerComposeFile`` lists
     (root-relative), with no ``--env-file``: compose reads the first file's ``.env``."""
+    from dockyard.domain.layout.references import devcontainer_compose_files
+
     calls: dict[str, list[list[str]]] = {}
     for rel in (".devcontainer/devcontainer.json", ".devcontainer.json"):
         try:
             text = (root / rel).read_text("utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        found = re.search(r'"dockerComposeFile"\s*:\s*(\[[^\]]*\]|"[^"]*")', text)
-        if found is None:
-            continue
-        folder = posixpath.dirname(rel)
-        words: list[str] = []
-        for name in re.findall(r'"([^"]+)"', found[1]):
-            words += ["-f", posixpath.normpath(posixpath.join(folder, name))]
-        calls[rel] = [words]
+        files = devcontainer_compose_files(rel, text)
+        if files:
+            calls[rel] = [[word for path in files for word in ("-f", path)]]
     return calls
 
 

@@ -177,7 +177,7 @@ def plan_references(
 _COMPOSE_FILES = re.compile(r'"dockerComposeFile"\s*:\s*(\[[^\]]*\]|"[^"]*")')
 
 
-def _compose_list(rel: str, text: str) -> list[str]:
+def devcontainer_compose_files(rel: str, text: str) -> list[str]:
     """The root-relative files a devcontainer.json's ``dockerComposeFile`` names."""
     found = _COMPOSE_FILES.search(text)
     if found is None:
@@ -195,7 +195,7 @@ def _devcontainer_companions(
     (``.:/workspace`` becomes ``..:/workspace`` when the first file went to compose/)."""
     from dockyard.domain.layout.compose import rewrite_compose
 
-    before, after = _compose_list(rel, old), _compose_list(rel, new)
+    before, after = devcontainer_compose_files(rel, old), devcontainer_compose_files(rel, new)
     if not before or len(before) != len(after):
         return
     old_dir, new_dir = posixpath.dirname(before[0]), posixpath.dirname(after[0])
